@@ -1,0 +1,81 @@
+"""The rule table: code → rule module, with its remedy, default severity and status.
+
+One rule, one module, one row.  A module exposes ``check(ctx)`` yielding findings and
+its docstring is the rule's documentation (fixed sections, checked by a test).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+
+from ..models import Remedy, Severity
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    module: str  # below ragtune.analyzers.rules
+    remedy: Remedy
+    severity: Severity
+    scope: str  # "prompt" (prompt sites), "file", "dataset", "project"
+    status: str = "stable"
+    since: str = "0.1.0"
+
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("FT201", "oversized-system-prompt", "ft.oversized_system_prompt", Remedy.FINE_TUNE, Severity.WARNING, "prompt"),
+    RuleSpec("FT202", "few-shot-block", "ft.few_shot_block", Remedy.FINE_TUNE, Severity.WARNING, "prompt"),
+    RuleSpec("RAG102", "volatile-facts-in-prompt", "rag.volatile_facts_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
+    RuleSpec("RAG103", "citations-without-retrieval", "rag.citations_without_retrieval", Remedy.RAG, Severity.WARNING, "prompt"),
+    RuleSpec("RAG104", "knowledge-dump-in-prompt", "rag.knowledge_dump_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
+    RuleSpec("RT001", "unused-suppression", "rt.unused_suppression", Remedy.NONE, Severity.INFO, "file"),
+    RuleSpec("RT002", "unreadable-input", "rt.unreadable_input", Remedy.NONE, Severity.WARNING, "file"),
+)
+
+BY_CODE: dict[str, RuleSpec] = {r.code: r for r in RULES}
+BY_NAME: dict[str, RuleSpec] = {r.name: r for r in RULES}
+
+
+def known_selector(selector: str) -> bool:
+    s = selector.strip().upper()
+    return s == "ALL" or any(code.startswith(s) for code in BY_CODE)
+
+
+def _specificity(selector: str, code: str) -> int:
+    s = selector.upper()
+    if s == "ALL":
+        return 0
+    return len(s) if code.startswith(s) else -1
+
+
+def enabled_codes(select: list[str], ignore: list[str], extend_select: list[str] = ()) -> frozenset[str]:
+    """Codes on after select/ignore, ruff-style: the most specific selector wins;
+    between equally specific ones, ignore wins."""
+    on = set()
+    for code in BY_CODE:
+        best_select = max((_specificity(s, code) for s in [*select, *extend_select]), default=-1)
+        best_ignore = max((_specificity(s, code) for s in ignore), default=-1)
+        if best_select >= 0 and best_select > best_ignore:
+            on.add(code)
+    return frozenset(on)
+
+
+def resolve(code_or_name: str) -> RuleSpec | None:
+    key = code_or_name.strip()
+    return BY_CODE.get(key.upper()) or BY_NAME.get(key.lower())
+
+
+@cache
+def load_rule(code: str) -> ModuleType:
+    spec = BY_CODE[code]
+    return importlib.import_module(f"{__package__}.{spec.module}")
+
+
+def rule_doc(code: str) -> str:
+    spec = BY_CODE[code]
+    doc = (load_rule(code).__doc__ or "").strip()
+    return f"# {spec.code} {spec.name}\n\nRemedy: {spec.remedy.value} · default severity: {spec.severity.value} · since {spec.since}\n\n{doc}\n"

