@@ -1,0 +1,1 @@
+"""Renderers of engine findings for the CLI.  Each takes the same findings."""

@@ -1,0 +1,75 @@
+"""Shared conversions: display paths and the plain-dict shape of a finding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ragtune.analyzers.models import Finding, Location
+
+
+def display_path(path: str, cwd: Path | None = None) -> str:
+    cwd = cwd or Path.cwd()
+    try:
+        return Path(path).resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def location_dict(loc: Location | None, cwd: Path | None = None) -> dict | None:
+    if loc is None:
+        return None
+    r = loc.range
+    return {
+        "path": display_path(loc.path, cwd),
+        "line": r.start.line + 1,
+        "column": r.start.character + 1,
+        "end_line": r.end.line + 1,
+        "end_column": r.end.character + 1,
+    }
+
+
+def finding_dict(f: Finding, cwd: Path | None = None) -> dict:
+    """The JSON shape of a finding: 1-based lines and columns (code points)."""
+    r = f.range
+    fix = None
+    if f.fix is not None:
+        fix = {
+            "title": f.fix.title,
+            "applicability": f.fix.applicability.value,
+            "edits": [
+                {
+                    "path": display_path(fe.path, cwd),
+                    "line": e.range.start.line + 1,
+                    "column": e.range.start.character + 1,
+                    "end_line": e.range.end.line + 1,
+                    "end_column": e.range.end.character + 1,
+                    "content": e.new_text,
+                }
+                for fe in f.fix.file_edits
+                for e in fe.edits
+            ],
+            "new_files": [{"path": display_path(nf.path, cwd), "content": nf.content} for nf in f.fix.new_files],
+        }
+    return {
+        "code": f.code,
+        "name": f.name,
+        "message": f.message,
+        "severity": f.severity.value,
+        "remedy": f.remedy.value,
+        "path": display_path(f.path, cwd),
+        "line": r.start.line + 1,
+        "column": r.start.character + 1,
+        "end_line": r.end.line + 1,
+        "end_column": r.end.character + 1,
+        "evidence": [{"message": e.message, "location": location_dict(e.location, cwd)} for e in f.evidence],
+        "fix": fix,
+        "figures": f.figures,
+    }
+
+
+def stdout_is_tty() -> bool:
+    try:
+        return os.isatty(1)
+    except OSError:
+        return False
