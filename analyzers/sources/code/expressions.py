@@ -1,0 +1,121 @@
+"""A small language-neutral expression tree, lowered from Python and JS/TS syntax.
+
+Only what prompt reconstruction needs is modelled; anything else is ``Opaque`` and
+becomes a hole.  The tree holds no tree-sitter objects, so module facts built from it
+can be memoised per file content without keeping parse trees alive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...models import Range
+
+
+@dataclass(slots=True)
+class Expr:
+    text: str
+    range: Range
+
+
+@dataclass(slots=True)
+class TextPiece:
+    value: str  # decoded text
+    range: Range
+
+
+@dataclass(slots=True)
+class Interpolation:
+    expr: "Expr"
+    text: str  # the expression as written, the hole's name when unresolved
+
+
+@dataclass(slots=True)
+class Str(Expr):
+    pieces: list[TextPiece | Interpolation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Const(Expr):
+    value: int | float | bool | None = None
+
+
+@dataclass(slots=True)
+class Name(Expr):
+    id: str = ""
+
+
+@dataclass(slots=True)
+class Attr(Expr):
+    obj: Expr | None = None
+    name: str = ""
+
+
+@dataclass(slots=True)
+class Index(Expr):
+    obj: Expr | None = None
+    key: Expr | None = None
+
+
+@dataclass(slots=True)
+class Spread(Expr):
+    """``*x`` / ``**x`` / ``...x`` inside a list, dict or call."""
+
+    value: Expr | None = None
+
+
+@dataclass(slots=True)
+class Call(Expr):
+    func: Expr | None = None
+    args: list[Expr] = field(default_factory=list)  # Spread for *args / ...args
+    kwargs: list[tuple[str | None, Expr]] = field(default_factory=list)  # None key: **kwargs
+    is_new: bool = False
+
+
+@dataclass(slots=True)
+class Seq(Expr):
+    items: list[Expr] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Mapping(Expr):
+    # key None: a spread (``**d`` / ``...d``); key as text for literal keys
+    entries: list[tuple[str | None, Expr]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BinOp(Expr):
+    op: str = ""
+    left: Expr | None = None
+    right: Expr | None = None
+
+
+@dataclass(slots=True)
+class Opaque(Expr):
+    """Anything not modelled: a comprehension, a lambda, a conditional..."""
+
+
+def call_chain(expr: Expr | None) -> list[str]:
+    """Dotted names of a callee: ``client.chat.completions.create`` -> 4 names.
+
+    A call inside the chain (``ChatOpenAI(...).invoke``) ends the chain there: the
+    receiver is looked at separately.
+    """
+    names: list[str] = []
+    while True:
+        if isinstance(expr, Attr):
+            names.append(expr.name)
+            expr = expr.obj
+        elif isinstance(expr, Name):
+            names.append(expr.id)
+            break
+        else:
+            break
+    names.reverse()
+    return names
+
+
+def chain_root(expr: Expr | None) -> Expr | None:
+    while isinstance(expr, Attr):
+        expr = expr.obj
+    return expr
