@@ -38,7 +38,8 @@ class Thresholds(_Strict):
     # FT202 may hint earlier: a block this big is shown as information, not a warning.
     few_shot_hint_examples: int = Field(10, ge=1)
     # RAG104 — a prompt this long that is mostly knowledge is a document pasted in.
-    knowledge_dump_tokens: int = Field(1500, ge=1)
+    # ragtune's own default: the seeds give no figure for it (see the rule's doc).
+    knowledge_dump_tokens: int = Field(800, ge=1)
     # Share of classified lines that must be knowledge for a prompt to be a knowledge
     # dump (RAG104) rather than an oversized behaviour prompt (FT201).
     knowledge_share: float = Field(0.6, gt=0, le=1)

@@ -1,8 +1,11 @@
 """## What it does
 Flags a system prompt that is mostly knowledge — a price list, policy clauses,
 product specifications, reference documentation — pasted in whole and sent on every
-request.  It fires when the prompt is over 1,500 tokens and the classifier puts at
-least 60 % of it on the knowledge side (both configurable).
+request.  It fires when the prompt is over 800 tokens and the classifier puts at
+least 60 % of it on the knowledge side (both configurable: `knowledge-dump-tokens`,
+`knowledge-share`).  The seeds give no size for this; 800 tokens is ragtune's own
+default, a length at which a mostly factual prompt reads as a pasted document rather
+than a few facts (RAG102 covers those).
 
 ## Why is this bad?
 Facts in a prompt are paid for on every request whether the question needs them or

@@ -1,0 +1,77 @@
+"""Configuration discovery and validation: errors name the key and the file."""
+
+from pathlib import Path
+
+import pytest
+
+from ragtune.analyzers.config import ConfigError, clear_config_cache, find_config, load_config_file
+from ragtune.analyzers.rules.registry import enabled_codes
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_config_cache()
+    yield
+    clear_config_cache()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_found_upward_and_ragtune_toml_wins(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.ragtune]\ndefault-model = 'gpt-4.1'\n")
+    f = write(tmp_path / "pkg" / "sub" / "a.py", "")
+    assert find_config(f).settings.default_model == "gpt-4.1"
+    write(tmp_path / "pkg" / "ragtune.toml", "default-model = 'gpt-4o-mini'\n")
+    clear_config_cache()
+    assert find_config(f).settings.default_model == "gpt-4o-mini"
+
+
+def test_pyproject_without_section_is_passed_over(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.ragtune]\nignore = ['FT202']\n")
+    write(tmp_path / "inner" / "pyproject.toml", "[project]\nname = 'x'\n")
+    loaded = find_config(tmp_path / "inner" / "x.py")
+    assert loaded.settings.ignore == ["FT202"]
+
+
+def test_unknown_key_names_key_and_file(tmp_path):
+    p = write(tmp_path / "pyproject.toml", "[tool.ragtune]\nselcet = ['FT']\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config_file(p)
+    assert "selcet" in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_bad_value_names_key(tmp_path):
+    p = write(tmp_path / "ragtune.toml", "[thresholds]\nsystem-prompt-tokens = 'big'\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config_file(p)
+    assert "thresholds.system-prompt-tokens" in str(exc.value)
+
+
+def test_unknown_rule_code(tmp_path):
+    p = write(tmp_path / "ragtune.toml", "select = ['FT999']\n")
+    with pytest.raises(ConfigError, match="FT999"):
+        load_config_file(p)
+
+
+def test_invalid_toml(tmp_path):
+    p = write(tmp_path / "ragtune.toml", "select = [\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config_file(p)
+
+
+def test_prices_file_cannot_escape_the_workspace(tmp_path):
+    p = write(tmp_path / "ragtune.toml", "prices-file = '../../etc/passwd'\n")
+    with pytest.raises(ConfigError, match="prices-file"):
+        load_config_file(p)
+
+
+def test_select_ignore_most_specific_wins():
+    assert "FT201" in enabled_codes(["ALL"], [])
+    assert "FT201" not in enabled_codes(["ALL"], ["FT"])
+    assert "FT201" in enabled_codes(["FT201"], ["FT"])
+    assert enabled_codes(["RAG1"], []) >= {"RAG102", "RAG103", "RAG104"}
+    assert not any(c.startswith("FT") for c in enabled_codes(["RAG"], []))

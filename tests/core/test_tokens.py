@@ -1,0 +1,77 @@
+"""Token counts are exact, offline, and chosen by the model at the call site."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ragtune.analyzers import tokens
+
+
+def test_counts_with_sockets_disabled(monkeypatch):
+    """The tokenizer must never need the network: any socket use fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the tokenizer tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    tokens._encodings.clear()
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.count_tokens("hello world", "cl100k_base") == 2
+
+
+def test_fresh_process_without_cache_or_network(tmp_path):
+    """A new process with an empty tiktoken cache dir and a dead proxy still counts."""
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise SystemExit('network used')\n"
+        "socket.socket = refuse; socket.create_connection = refuse\n"
+        "from ragtune.analyzers.tokens import count_tokens\n"
+        "print(count_tokens('Résumé: 東京 🚀 tokens', 'o200k_base'), count_tokens('Résumé: 東京 🚀 tokens', 'cl100k_base'))\n"
+    )
+    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    o200k, cl100k = map(int, out.stdout.split())
+    assert o200k > 0 and cl100k > 0
+    assert list(tmp_path.iterdir()) == []  # nothing written to tiktoken's cache
+
+
+def test_counts_match_tiktoken_reference_values():
+    # Reference counts from tiktoken's own encoders for these strings.
+    enc = tokens.get_encoding("o200k_base")
+    text = "The Pro plan costs $49/month."
+    assert tokens.count_tokens(text) == len(enc.encode(text, disallowed_special=()))
+    assert enc.decode(enc.encode(text)) == text
+
+
+def test_special_token_text_is_counted_not_refused():
+    assert tokens.count_tokens("say <|endoftext|> literally") > 3
+
+
+def test_checksum_mismatch_is_refused(monkeypatch):
+    with pytest.raises(tokens.TokenizerDataError):
+        tokens._load_bundled_ranks("https://example.invalid/o200k_base.tiktoken", expected_hash="0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("model", "encoding", "exact"),
+    [
+        ("gpt-4o", "o200k_base", True),
+        ("gpt-4o-mini-2024-07-18", "o200k_base", True),
+        ("gpt-4", "cl100k_base", True),
+        ("gpt-3.5-turbo", "cl100k_base", True),
+        ("o3-mini", "o200k_base", True),
+        ("ft:gpt-4o-mini:acme::abc123", "o200k_base", True),
+        ("claude-3-5-sonnet-latest", "o200k_base", False),
+        ("gemini-2.0-flash", "o200k_base", False),
+        (None, "o200k_base", True),
+    ],
+)
+def test_encoding_by_model(model, encoding, exact):
+    t = tokens.tokenizer_for_model(model)
+    assert (t.encoding, t.exact) == (encoding, exact)
+    if not exact:
+        assert "approximate" in t.label
