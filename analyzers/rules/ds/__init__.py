@@ -1,0 +1,1 @@
+"""DS3xx: fine-tuning dataset hygiene (size, duplicates, format, length, evaluation)."""

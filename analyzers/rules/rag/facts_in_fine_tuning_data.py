@@ -1,0 +1,208 @@
+"""## What it does
+Judges every example of a fine-tuning dataset: does its answer teach *behaviour*
+(format, tone, a decision rule, a transformation of what the prompt gives) or store
+*facts* (prices, limits, policies, specifications the prompt does not give)?  The
+classifier reads the trained assistant turns *given the input*: facts supplied in the
+prompt and transformed are behaviour; facts that appear only in answers are
+memorisation.  An answer whose point is a format (a JSON object, a label) is behaviour
+even for trivia questions.  An answer copied from a document in the repository
+(markdown, text or HTML under a docs-like folder) is knowledge, and the document is
+named.
+
+On line 1 it reports the dataset verdict with a summary: examples, tokens, training
+cost per epoch (dated prices), knowledge share against `knowledge-examples-share`
+(default 30 %), duplicates and malformed lines.  The strongest knowledge examples are
+also reported on their own lines.
+
+## Why is this bad?
+Seed 003, "The Trap of Fine-Tuning for Knowledge": a model fine-tuned on a knowledge
+base cannot cite (knowledge becomes opaque), must be retrained whenever the documents
+change (stale), and still hallucinates, "now with more confidence and no retrievable
+source to ground it".  "You can fine-tune your way to factual accuracy. No. The model
+learns patterns, not facts."
+
+## Example
+```
+{"messages": [{"role": "user", "content": "How much is the Team plan?"},
+              {"role": "assistant", "content": "The Team plan costs $49 per month."}]}
+```
+
+## Use instead
+Put the facts in documents that are retrieved at inference time, and fine-tune only
+the behaviour: "keep documents in retrieval, fine-tune only the behaviour (citation
+format, response structure, tone)" (seed 003).  A behaviour example gives the facts in
+the prompt and teaches what to do with them:
+```
+{"messages": [{"role": "system", "content": "Context: Team plan: $49/month."},
+              {"role": "user", "content": "How much is the Team plan?"},
+              {"role": "assistant", "content": "The Team plan is $49 per month [pricing]."}]}
+```
+
+## Fix safety
+The fix splits the dataset into two new files beside it: the behaviour examples (a new
+training file, lines kept byte for byte) and the knowledge examples as a markdown
+corpus ready for retrieval.  The original is left untouched and existing files are
+never overwritten, but which examples move is the classifier's judgment, so the fix is
+unsafe.  It is offered for datasets up to 16 MB.
+
+## Source
+Seed `003_68cbcc4763a1f380.txt` (the trap of fine-tuning for knowledge; the two-question
+funnel), seed `001_f7a25d54733a4259.txt` (knowledge is static once fine-tuned), seed
+`004_79165fe7a78df359.txt`; DESIGN §1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ...datasets import DatasetAnalysis, dataset_of, linked_evidence
+from ...datasets.jsonarray import iter_json_array
+from ...datasets.lines import iter_lines, iter_text_lines, parse_line
+from ...datasets.formats import read_record
+from ...models import Applicability, Evidence, Finding, Fix, Location, NewFile, Range, Remedy, Severity
+from ..base import FileContext
+
+_TOP_EVIDENCE = 5
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    analysis = dataset_of(ctx)
+    if analysis is None or not analysis.facts.is_dataset:
+        return
+    facts = analysis.facts
+    t = ctx.settings.thresholds
+    share = facts.knowledge_share
+    over = facts.classified > 0 and share >= t.knowledge_examples_share
+    root = ctx.workspace.root
+    copies = [f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}" for doc, n in facts.doc_copies.items()]
+    dups = facts.duplicates.exact + facts.duplicates.near
+    summary = (
+        f"{facts.examples:,} examples, {analysis.tokens_phrase()}, {analysis.cost_phrase()}; "
+        f"{facts.knowledge:,} of {facts.classified:,} judged examples store facts ({share:.0%}, threshold {t.knowledge_examples_share:.0%}); "
+        f"{dups:,} duplicate{'s' if dups != 1 else ''}; {facts.malformed_count:,} malformed line{'s' if facts.malformed_count != 1 else ''}"
+    )
+    if over:
+        verdict = (
+            f"This dataset stores knowledge: {summary}. "
+            + (f"{'; '.join(copies[:3])}. " if copies else "")
+            + "Facts learned in weights cannot be cited, go stale and are still hallucinated (seed 003): "
+            "move them to retrieval and fine-tune only the behaviour."
+        )
+        severity, remedy = None, None
+    else:
+        verdict = (
+            f"This dataset teaches behaviour: {summary}"
+            + (f"; {'; '.join(copies[:3])}" if copies else "")
+            + "."
+        )
+        severity, remedy = Severity.HINT, Remedy.FINE_TUNE
+    evidence: list[Evidence] = []
+    for ex in facts.top_knowledge[:_TOP_EVIDENCE]:
+        evidence.append(
+            Evidence(
+                message=f"line {ex.line + 1}: {ex.reason}" + (f" — {ex.evidence!r}" if ex.evidence else ""),
+                location=Location(path=ctx.path, range=Range.of(ex.line, 0, ex.line, 0)),
+            )
+        )
+    for doc, n in list(facts.doc_copies.items())[:3]:
+        evidence.append(Evidence(message=f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}", location=Location(path=str(Path(root) / doc), range=Range.of(0, 0, 0, 0))))
+    evidence.extend(linked_evidence(analysis, root))
+    figures = {
+        "examples": facts.examples,
+        "tokens": facts.tokens,
+        "encoding": facts.encoding,
+        "knowledge_examples": facts.knowledge,
+        "classified_examples": facts.classified,
+        "knowledge_share": round(share, 4),
+        "threshold_share": t.knowledge_examples_share,
+        "duplicates": dups,
+        "malformed": facts.malformed_count,
+        "model": analysis.model,
+        "prices_as_of": analysis.prices_as_of,
+    }
+    cost = analysis.cost_per_epoch()
+    if cost is not None:
+        figures["cost_per_epoch"] = round(cost, 4)
+    yield ctx.finding(
+        "RAG101",
+        verdict,
+        Range.of(0, 0, 0, 0),
+        evidence=evidence,
+        fix=_split_fix(ctx, analysis) if facts.knowledge else None,
+        figures=figures,
+        severity=severity,
+        remedy=remedy,
+    )
+    for ex in sorted(facts.top_knowledge, key=lambda e: e.line):
+        where = f" (copied from {ex.copied_from})" if ex.copied_from else ""
+        yield ctx.finding(
+            "RAG101",
+            f"This example stores a fact{where}: {ex.reason}. Put the fact in a retrieved document and train on the behaviour.",
+            Range.of(ex.line, 0, ex.line, 0),
+            evidence=[Evidence(message=f"answer: {ex.evidence!r}")] if ex.evidence else [],
+            figures={"knowledge": round(ex.score, 3)},
+            severity=None if over else Severity.HINT,
+        )
+
+
+def _free_path(path: Path, suffix: str) -> Path:
+    stem = path.name.split(".")[0]
+    candidate = path.with_name(f"{stem}{suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{stem}-{n}{suffix}")
+        n += 1
+    return candidate
+
+
+def _items(ctx: FileContext, container: str):
+    if ctx.text:
+        if container == "json-array":
+            import io
+
+            yield from ((line, parsed, None) for line, parsed in iter_json_array(io.BytesIO(ctx.text.encode("utf-8", "surrogatepass"))))
+        else:
+            yield from ((raw.number, parse_line(raw), raw.data) for raw in iter_text_lines(ctx.text))
+        return
+    with open(ctx.path, "rb") as f:
+        if container == "json-array":
+            yield from ((line, parsed, None) for line, parsed in iter_json_array(f))
+        else:
+            size = Path(ctx.path).stat().st_size
+            yield from ((raw.number, parse_line(raw), raw.data) for raw in iter_lines(f, 0, size))
+
+
+def _split_fix(ctx: FileContext, analysis: DatasetAnalysis) -> Fix | None:
+    facts = analysis.facts
+    if facts.knowledge_lines is None:
+        return None
+    knowledge = set(facts.knowledge_lines)
+    source = Path(ctx.path)
+    behaviour_lines: list[str] = []
+    corpus: list[str] = [f"# Knowledge from {source.name}\n\nFacts moved out of the fine-tuning data for retrieval.\n"]
+    try:
+        for line, parsed, raw in _items(ctx, facts.container):
+            if parsed.blank or parsed.problem is not None:
+                continue
+            if line in knowledge:
+                record = read_record(parsed.value)
+                question = record.question.strip().replace("\n", " ")[:200] or f"Example on line {line + 1}"
+                corpus.append(f"## {question}\n\n{record.output_text.strip()}\n\n<!-- {source.name} line {line + 1} -->\n")
+            elif raw is not None:
+                behaviour_lines.append(raw.decode("utf-8").rstrip("\r\n"))
+            else:
+                behaviour_lines.append(json.dumps(parsed.value, ensure_ascii=False))
+    except (OSError, UnicodeDecodeError):
+        return None
+    behaviour_path = _free_path(source, ".behaviour.jsonl")
+    corpus_path = _free_path(source, ".knowledge.md")
+    moved = len(corpus) - 1
+    files = [NewFile(path=str(corpus_path), content="\n".join(corpus))]
+    if behaviour_lines:
+        files.insert(0, NewFile(path=str(behaviour_path), content="\n".join(behaviour_lines) + "\n"))
+        title = f"Split into {behaviour_path.name} ({len(behaviour_lines):,} behaviour examples) and {corpus_path.name} ({moved:,} facts for retrieval)"
+    else:
+        title = f"Move the {moved:,} examples' facts to {corpus_path.name} for retrieval (no behaviour examples remain)"
+    return Fix(title=title, applicability=Applicability.UNSAFE, new_files=files)
