@@ -47,6 +47,20 @@ class Thresholds(_Strict):
     volatile_facts: int = Field(3, ge=1)
     # FT206 — seed 003: "Classify support tickets into our 47 internal categories".
     classifier_labels: int = Field(15, ge=2)
+    # DS301 — seed 003: "For style/format/tone: 200-2,000 examples is usually enough";
+    # below this a dataset is too small (warning).
+    dataset_min_examples: int = Field(200, ge=1)
+    # DS301 — seed 001: "Fewer than 500 examples rarely produces meaningful
+    # improvement"; below this (and above the minimum) a hint.
+    dataset_hint_examples: int = Field(500, ge=1)
+    # RAG101 — share of classified examples that store facts for the dataset verdict
+    # "stores knowledge".  ragtune's own default: the seeds give no share.
+    knowledge_examples_share: float = Field(0.3, gt=0, le=1)
+    # DS302 — estimated Jaccard similarity of two examples' text (3-token shingles)
+    # from which they are near-duplicates.  ragtune's own default.
+    near_duplicate_similarity: float = Field(0.8, gt=0, le=1)
+    # Per-line dataset findings shown per rule; the dataset summary counts them all.
+    dataset_findings_per_rule: int = Field(200, ge=1)
 
 
 class JsonlIgnore(_Strict):

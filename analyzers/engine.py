@@ -183,6 +183,12 @@ class Engine:
             ctx.sites = list(facts.sites)
             ctx.errors.extend(facts.errors)
             ctx.facts["prompt_file"] = facts
+        elif ctx.kind == "dataset":
+            from .datasets import analyse_dataset
+
+            analysis = analyse_dataset(ctx)  # streamed from disk, or from ctx.text (an editor buffer)
+            if analysis is not None:
+                ctx.facts["dataset"] = analysis
         # every path a prompt was read from that is itself analysed as a prompt file
         paths = {
             part.location.path
@@ -197,6 +203,10 @@ class Engine:
     def _finish(self, ctx: FileContext, cfg: ResolvedConfig, findings: list[Finding], suppressions: list[Suppression]) -> list[Finding]:
         findings = [f for f in findings if f.code in cfg.enabled]
         findings = _apply_per_file_ignores(findings, ctx.path, cfg)
+        if ctx.kind == "dataset" and cfg.settings.jsonl_ignores:
+            from .datasets.suppression import apply_jsonl_ignores
+
+            findings = apply_jsonl_ignores(ctx, cfg.settings, cfg.root, cfg.origin, cfg.enabled, findings)
         findings = apply_suppressions(findings, suppressions)
         if "RT001" in cfg.enabled:
             from .rules.rt.unused_suppression import unused_suppression_findings

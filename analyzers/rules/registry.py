@@ -32,6 +32,12 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("RAG102", "volatile-facts-in-prompt", "rag.volatile_facts_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
     RuleSpec("RAG103", "citations-without-retrieval", "rag.citations_without_retrieval", Remedy.RAG, Severity.WARNING, "prompt"),
     RuleSpec("RAG104", "knowledge-dump-in-prompt", "rag.knowledge_dump_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
+    RuleSpec("RAG101", "facts-in-fine-tuning-data", "rag.facts_in_fine_tuning_data", Remedy.RAG, Severity.WARNING, "dataset"),
+    RuleSpec("DS301", "dataset-too-small", "ds.dataset_too_small", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
+    RuleSpec("DS302", "duplicate-examples", "ds.duplicate_examples", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
+    RuleSpec("DS303", "malformed-example", "ds.malformed_example", Remedy.DATA_HYGIENE, Severity.ERROR, "dataset"),
+    RuleSpec("DS304", "example-over-context", "ds.example_over_context", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
+    RuleSpec("DS305", "no-eval-split", "ds.no_eval_split", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
     RuleSpec("RT001", "unused-suppression", "rt.unused_suppression", Remedy.NONE, Severity.INFO, "file"),
     RuleSpec("RT002", "unreadable-input", "rt.unreadable_input", Remedy.NONE, Severity.WARNING, "file"),
 )
