@@ -55,6 +55,11 @@ def file_kind(path: str | Path, settings: Settings, explicit: bool = False) -> s
             return "prompt"
         if explicit and suffix in {".txt", ".md"}:
             return "prompt"
+    if suffix == ".json":
+        from ..datasets.detect import looks_like_dataset
+
+        if looks_like_dataset(p):  # a JSON array of examples, or JSONL saved as .json
+            return "dataset"
     return None
 
 
