@@ -2,9 +2,9 @@
 
 Near-duplicates are found with MinHash in its one-permutation form (Li, Owen and
 Zhang 2012): the shingles of an example (three consecutive tokens of its normalised
-text) are hashed once, spread over 16 bins by the low bits, and the minimum of each
+text) are hashed once, spread over 32 bins by the low bits, and the minimum of each
 bin is kept.  Two examples agree on a bin with probability equal to their Jaccard
-similarity.  Bins are grouped into 4 bands of 4; examples sharing a band are
+similarity.  Bins are grouped into 8 bands of 4; examples sharing a band are
 candidates, confirmed when at least ``similarity`` of their bins agree.
 
 The shingles are built from the token ids the tokenizer already produced (token
@@ -12,8 +12,8 @@ counting is paid anyway), mapped through a per-vocabulary table to a case-, spac
 and punctuation-insensitive id, so "Hello,  World" and "hello world" shingle alike.
 Only the non-system turns take part: a shared system prompt is not duplication.
 
-Memory does not grow with the file: each example adds one exact key and up to four
-band keys to partition files on disk, and 64 bytes of signature to a signature file;
+Memory does not grow with the file: each example adds one exact key and up to eight
+band keys to partition files on disk, and 128 bytes of signature to a signature file;
 partitions are grouped one at a time at the end.  A pure-Python MinHash library
 (datasketch) was measured and rejected: it needs numpy, costs tens of microseconds per
 example, and keeps its LSH index in memory.
@@ -30,13 +30,16 @@ from dataclasses import dataclass, field
 from operator import and_
 from itertools import repeat
 
-BINS = 16
-BANDS = 4
+BINS = 32
+BANDS = 8
 ROWS = BINS // BANDS
 SIG_BYTES = BINS * 4
 _SIG = struct.Struct(f"<{BINS}I")
 _ZERO_SIG = bytes(SIG_BYTES)
 _BIN_MASK = BINS - 1
+_BIN_BITS = _BIN_MASK.bit_length()
+# A key's low 4 bits say its band (0: the exact key, 1..8: MinHash bands).
+_BAND_MASK = 15
 MIN_SHINGLE_TOKENS = 8  # shorter texts are compared exactly only
 _FLUSH = 8192
 
@@ -82,17 +85,17 @@ def signature(canonical: list[int]) -> tuple[bytes, list[int]] | None:
     # iterate from the largest so the smallest value of each bin is written last
     ordered = sorted(shingles, reverse=True)
     minima = dict(zip(map(and_, ordered, repeat(_BIN_MASK)), ordered))
-    values = [((minima[b] >> 4) & 0xFFFFFFFF) | 1 if b in minima else 0 for b in range(BINS)]
+    values = [((minima[b] >> _BIN_BITS) & 0xFFFFFFFF) | 1 if b in minima else 0 for b in range(BINS)]
     keys = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS]
         if any(chunk):
-            keys.append((hash((band + 1, *chunk)) & ~7) | (band + 1))
+            keys.append((hash((band + 1, *chunk)) & ~_BAND_MASK) | (band + 1))
     return _SIG.pack(*values), keys
 
 
 def exact_key(h: int) -> int:
-    return h & ~7  # band 0
+    return h & ~_BAND_MASK  # band 0
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -118,7 +121,7 @@ class SpillWriter:
         self._sig_next = 0
 
     def add(self, key: int, local_line: int) -> None:
-        slot = (key >> 3) % self.partitions + (self.partitions if key & 7 else 0)
+        slot = (key >> 4) % self.partitions + (self.partitions if key & _BAND_MASK else 0)
         buf = self._buffers[slot]
         buf.append(key)
         buf.append((self.worker << 40) | local_line)

@@ -25,6 +25,14 @@ from ..sources.discovery import DEFAULT_EXCLUDE_DIRS
 from .formats import Record
 
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d{1,12}")
+# The prompt asks for a transformation of what it gives (en, fr, de, es, it, pt).
+_TRANSFORM = re.compile(
+    r"\b(?:rewrite|rephrase|paraphrase|translate|summari[sz]e|summary|tone|convert|reformat|fix the|correct|"
+    r"extract|classify|label|tag|make this|turn this|résume|résumez|traduis|traduire|reformule|corrige|"
+    r"übersetze|zusammenfass|umschreib|formuliere|resume|resumir|traduce|reescribe|riassumi|traduci|reescreva)",
+    re.IGNORECASE,
+)
 _FENCE = re.compile(r"^```[a-zA-Z]{0,12}\n|\n?```\s*$")
 SHINGLE_WORDS = 5
 # an answer counts as copied when this share of its 5-word runs occur in one document
@@ -40,6 +48,7 @@ DOC_FOLDERS = frozenset(
     }
 )
 DOC_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".txt", ".rst", ".html", ".htm"})
+MAX_JUDGED_CHARS = 20000
 MAX_DOC_FILES = 2000
 MAX_DOC_BYTES = 16 * 1024 * 1024
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -154,14 +163,33 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _numbers(text: str) -> set[int]:
+    return {int(n) for n in _NUMBER.findall(text)}
+
+
+def _grounded(fact, given_norm: str, given_numbers: set[int]) -> bool:
+    """A fact is given when the prompt holds it verbatim, or holds all its figures
+    (a date or amount reformatted: "March 5th, 2024" → "2024-03-05")."""
+    if _normal(fact.text) in given_norm:
+        return True
+    figures = _numbers(fact.text)
+    if fact.kind == "date":
+        figures = {n for n in figures if n >= 1000}
+    return bool(figures) and figures <= given_numbers
+
+
 def judge_example(record: Record, docs: DocsIndex | None = None) -> Judgment:
-    answer = record.output_text
+    # the opening of a very long turn is enough to judge it, and keeps the pass linear
+    answer = record.output_text[:MAX_JUDGED_CHARS]
     if not answer.strip():
         return Judgment("empty", 0.0, "no answer text")
-    given = record.input_text
+    given = record.input_text[: 4 * MAX_JUDGED_CHARS]
     given_norm = _normal(given)
+    given_numbers = _numbers(given)
     facts = find_volatile_facts(answer)
-    ungrounded = [f for f in facts if _normal(f.text) not in given_norm]
+    ungrounded = [f for f in facts if not _grounded(f, given_norm, given_numbers)]
+    # figures the answer states that the prompt does not give, in any language
+    new_numbers = sorted(_numbers(answer) - given_numbers)
     if docs is not None:
         doc = docs.source_of(answer)
         if doc is not None and not _mostly_given(answer, given_norm):
@@ -173,8 +201,13 @@ def judge_example(record: Record, docs: DocsIndex | None = None) -> Judgment:
         return Judgment("behaviour", 0.0, "every fact in the answer is given in the prompt: the example teaches a transformation")
     if not ungrounded and _mostly_given(answer, given_norm):
         return Judgment("behaviour", 0.0, "the answer restates the prompt's content: the example teaches a transformation")
+    if not ungrounded and not new_numbers and _TRANSFORM.search(given):
+        return Judgment("behaviour", 0.0, "the prompt asks for a transformation and the answer adds no fact of its own")
     cls = classify_knowledge_vs_behaviour(answer)
     evidence = next((e for e in cls.evidence if e.label == "knowledge"), None)
+    if new_numbers and not ungrounded and cls.verdict in ("empty", "mixed") and len(answer.split()) >= 4:
+        shown = ", ".join(str(n) for n in new_numbers[:3])
+        return Judgment("knowledge", max(cls.knowledge, 0.5), f"the answer states figures the prompt does not give ({shown})", _first_line(answer))
     if cls.verdict == "knowledge" or (ungrounded and cls.knowledge >= 0.4):
         if ungrounded:
             kinds = sorted({f.kind for f in ungrounded})

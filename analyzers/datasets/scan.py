@@ -33,6 +33,9 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 PARTITION_BYTES = 4 * 1024 * 1024
 # The split fix carries whole files; past this size it is not offered.
 FIX_MAX_BYTES = 16 * 1024 * 1024
+_LONG_TEXT = 256 * 1024
+# Near-duplicate shingles use at most this many tokens of an example.
+_SHINGLE_TOKENS = 20000
 
 
 @dataclass
@@ -125,6 +128,32 @@ def _exact_hash(turns) -> int:
     return int.from_bytes(h.digest(), "little", signed=True)
 
 
+def _token_ids(encode, text: str) -> tuple[int, list[int]]:
+    """Token count of ``text`` and its first ids (for duplicate shingles).
+
+    Texts over ``_LONG_TEXT`` characters are counted in pieces cut just before a space,
+    where the tokenizer's pre-split cuts too, so a 20 MB answer never becomes a list of
+    millions of ints at once.
+    """
+    if len(text) <= _LONG_TEXT:
+        ids = encode(text)
+        return len(ids), ids
+    total = 0
+    first: list[int] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _LONG_TEXT)
+        if end < len(text):
+            cut = text.rfind(" ", start + 1, end)
+            end = cut if cut > start else end
+        ids = encode(text[start:end])
+        total += len(ids)
+        if not first:
+            first = ids[:_SHINGLE_TOKENS]
+        start = end
+    return total, first
+
+
 def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spill: dup.SpillWriter | None) -> ChunkResult:
     """The per-line work, shared by every reader and by each worker."""
     enc = get_encoding(opts.encoding)
@@ -167,15 +196,15 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
         trained = 0
         canonical: list[int] = []
         for turn in record.turns:
-            ids = encode(turn.text) if turn.text else []
-            n = len(ids) + TOKENS_PER_TURN
+            count, ids = _token_ids(encode, turn.text) if turn.text else (0, [])
+            n = count + TOKENS_PER_TURN
             if turn.extra:
                 n += len(encode(turn.extra))
             tokens += n
             if turn.trained:
                 trained += n
-            if turn.role != "system" and ids:
-                canonical.extend(filter(None, map(canon, ids)))
+            if turn.role != "system" and ids and len(canonical) < _SHINGLE_TOKENS:
+                canonical.extend(filter(None, map(canon, ids[:_SHINGLE_TOKENS])))
         r.tokens += tokens
         r.trained_tokens += trained
         if tokens > r.max_tokens:
