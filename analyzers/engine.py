@@ -143,7 +143,8 @@ class Engine:
         try:
             self._extract(ctx)
         except Exception as exc:  # an extractor bug must not end the run
-            log.error("extracting facts from %s failed:\n%s", abs_path, traceback.format_exc())
+            # the user sees RT002; the traceback is for a bug report (--verbose)
+            log.debug("extracting facts from %s failed:\n%s", abs_path, traceback.format_exc())
             return self._finish(ctx, cfg, [_unreadable(ctx, f"internal error while reading it ({exc.__class__.__name__}); please report this")], find_suppressions(text))
         findings: list[Finding] = []
         for code in sorted(cfg.enabled):
@@ -154,7 +155,7 @@ class Engine:
             try:
                 findings.extend(load_rule(code).check(ctx))
             except Exception as exc:
-                log.error("rule %s failed on %s:\n%s", code, abs_path, traceback.format_exc())
+                log.debug("rule %s failed on %s:\n%s", code, abs_path, traceback.format_exc())
                 if "RT002" in cfg.enabled:
                     findings.append(_unreadable(ctx, f"internal error in rule {code} ({exc.__class__.__name__}); the other rules still ran; please report this"))
         return self._finish(ctx, cfg, findings, find_suppressions(text) if kind != "dataset" else [])

@@ -92,7 +92,7 @@ def run_check(args) -> int:
     from ragtune.analyzers.engine import Engine
     from ragtune.analyzers.workspace import Workspace
 
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="ragtune: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="ragtune: %(message)s")
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         sys.stderr.write(f"ragtune: error: no such file or folder: {missing[0]}\n")
