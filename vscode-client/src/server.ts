@@ -31,6 +31,21 @@ export interface ServerEvents {
 /** Server commands that produce the workspace report, in the order they are looked for. */
 const REPORT_COMMANDS = ['ragtune.workspaceReport', 'ragtune.showReport', 'ragtune.report'];
 
+/** Leaves the explaining of a failed start to explainStartFailure: one clear notice, not the library's generic one. */
+class RagtuneLanguageClient extends LanguageClient {
+  constructor(
+    private readonly started: { value: boolean },
+    serverOptions: ConstructorParameters<typeof LanguageClient>[2],
+    clientOptions: LanguageClientOptions,
+  ) {
+    super('ragtune', 'ragtune', serverOptions, clientOptions);
+  }
+
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = 'force'): void {
+    super.error(message, data, this.started.value ? showNotification : false);
+  }
+}
+
 export class RagtuneServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   // Starts and stops run one at a time: a settings change during a start must not leave two servers.
@@ -133,7 +148,7 @@ export class RagtuneServer implements vscode.Disposable {
       options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const started = { value: false };
-    const client = new LanguageClient('ragtune', 'ragtune', { run: executable, debug: executable }, this.clientOptions(started));
+    const client = new RagtuneLanguageClient(started, { run: executable, debug: executable }, this.clientOptions(started));
     this.client = client;
     client.onDidChangeState(({ newState }) => {
       if (newState === State.Running) {
@@ -143,12 +158,15 @@ export class RagtuneServer implements vscode.Disposable {
         this.events.onState('stopped');
       }
     });
-    try {
-      await client.start();
-    } catch (error) {
+    // start() can resolve without a server when the process exits during `initialize`
+    // (the library drops its own start promise then), so the state is what tells.
+    const failure = await client.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (client.state !== State.Running) {
       this.client = undefined;
-      await client.dispose().catch(() => undefined);
-      this.channel.error(`The server did not start: ${String(error)}`);
+      this.channel.error(`The server did not start${failure === undefined ? '' : `: ${String(failure)}`}`);
       await this.explainStartFailure(plan, folder?.uri.fsPath);
     }
   }
