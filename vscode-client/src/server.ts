@@ -167,7 +167,10 @@ export class RagtuneServer implements vscode.Disposable {
     if (client.state !== State.Running) {
       this.client = undefined;
       this.channel.error(`The server did not start${failure === undefined ? '' : `: ${String(failure)}`}`);
-      await this.explainStartFailure(plan, folder?.uri.fsPath);
+      const result = await probe(plan, folder?.uri.fsPath);
+      this.channel.info(`Probe of ${plan.command}: ${JSON.stringify(result)}`);
+      // Not awaited: a notice left open must not hold up the next start or restart.
+      void this.explainStartFailure(plan, result, folder?.uri.fsPath);
     }
   }
 
@@ -237,9 +240,7 @@ export class RagtuneServer implements vscode.Disposable {
   }
 
   /** Why the server did not start, in words the user can act on. */
-  private async explainStartFailure(plan: LaunchPlan, cwd: string | undefined): Promise<void> {
-    const result: ProbeResult = await probe(plan, cwd);
-    this.channel.info(`Probe of ${plan.command}: ${JSON.stringify(result)}`);
+  private async explainStartFailure(plan: LaunchPlan, result: ProbeResult, cwd: string | undefined): Promise<void> {
     const openSettings = 'Open Settings';
     const showOutput = 'Show Output';
     if (result.kind === 'not-installed') {
