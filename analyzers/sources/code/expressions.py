@@ -91,6 +91,13 @@ class BinOp(Expr):
 
 
 @dataclass(slots=True)
+class Concat(Expr):
+    """``a + b + c``, flattened so that long concatenations do not recurse deeply."""
+
+    items: list[Expr] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Opaque(Expr):
     """Anything not modelled: a comprehension, a lambda, a conditional..."""
 

@@ -1,0 +1,64 @@
+"""What a module or a function binds: assignments, imports, functions.
+
+Built once per file content (module) or per enclosing function (local scope), from
+the lowered expression tree only, so it can be memoised without parse trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ...models import Range
+from .expressions import Expr
+
+BindingKind = Literal["assign", "append", "extend", "add", "unknown"]
+
+
+@dataclass(slots=True)
+class Binding:
+    kind: BindingKind
+    expr: Expr | None
+    at: int  # byte offset of the statement, to order bindings against a call
+    straight: bool  # not under a branch or loop of its scope
+    range: Range | None = None  # where the bound value is written
+
+
+@dataclass(slots=True)
+class ImportRef:
+    spec: str  # "app.prompts", "./prompts", "openai"
+    name: str | None  # None: the module itself; "default" for a JS default import
+    level: int = 0  # Python relative-import dots
+
+
+@dataclass(slots=True)
+class FunctionInfo:
+    name: str
+    start_byte: int
+    end_byte: int
+    range: Range
+
+
+@dataclass
+class ScopeFacts:
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    imports: dict[str, ImportRef] = field(default_factory=dict)
+    star_imports: list[ImportRef] = field(default_factory=list)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    params: set[str] = field(default_factory=set)
+    # module specifiers imported anywhere in the scope: evidence that an SDK is used
+    imported_modules: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass
+class ModuleFacts(ScopeFacts):
+    path: str = ""
+    language: str = ""
+    # JS/TS only: exported name -> local name, re-exports, default export
+    exports: dict[str, str] = field(default_factory=dict)
+    reexports: dict[str, ImportRef] = field(default_factory=dict)
+    star_reexports: list[ImportRef] = field(default_factory=list)
+    default_export: Expr | None = None
