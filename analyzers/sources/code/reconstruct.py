@@ -315,6 +315,10 @@ class Reconstructor:
         # a class attribute: Prompts.SYSTEM
         if isinstance(expr.obj, Name) and dotted in env.ctx.facts.bindings:
             return self.module_symbol(env.ctx, dotted, env.hops)
+        if isinstance(expr.obj, Name):
+            value = self._imported_class_attribute(expr.obj.id, expr.name, env)
+            if value is not None:
+                return value
         obj = self.evaluate(expr.obj, env)
         if isinstance(obj, ModuleV):
             value = self.module_symbol(obj.context, expr.name, env.hops + 1)
@@ -329,6 +333,17 @@ class Reconstructor:
         if isinstance(obj, DictV) and expr.name in obj.entries:
             return obj.entries[expr.name]
         return UnknownV(expr.text, self.loc(expr, env))
+
+    def _imported_class_attribute(self, name: str, attribute: str, env: Env):
+        """`from app.prompts import Templates; Templates.GREETING`."""
+        ref = next((scope.imports[name] for scope, _ in env.scopes if name in scope.imports), None) or env.ctx.facts.imports.get(name)
+        if ref is None or not ref.name or ref.name == "default":
+            return None
+        target = self._module_for(env.ctx, ref, env.hops)
+        dotted = f"{ref.name}.{attribute}"
+        if target is None or dotted not in target.facts.bindings:
+            return None
+        return self.module_symbol(target, dotted, env.hops + 1)
 
     def _index(self, expr: Index, env: Env):
         obj = self.evaluate(expr.obj, env)

@@ -96,6 +96,8 @@ class SiteBuilder:
         nodes = cursor.captures(tree.root_node).get("call", [])
         nodes.sort(key=lambda n: n.start_byte)
         names = _CALL_NAMES[self.family]
+        aliases = {alias for alias, ref in self.main.facts.imports.items() if ref.name in names}
+        names = names | aliases if aliases else names
         found: list[tuple[PromptSite, bool]] = []
         for node in nodes:
             name = _callee_name(node)
@@ -137,7 +139,17 @@ class SiteBuilder:
         chain = call_chain(call.func)
         if not chain and isinstance(call.func, Attr):
             chain = [call.func.name]
-        for row in _ROWS[self.family]:
+        origin = None
+        if chain:
+            ref = self._import_ref(chain[0], env)
+            if ref is not None and ref.name and ref.name != "default" and ref.name != chain[0]:
+                chain = [ref.name, *chain[1:]]  # `from agents import Agent as OAAgent`
+            origin = self._origin_module(call, env)
+        rows = _ROWS[self.family]
+        if origin is not None:
+            # same pattern in several SDKs (`chat`): the one the receiver comes from first
+            rows = sorted(rows, key=lambda r: (-len(r.api.split(".")), not _module_matches(origin, r.evidence)))
+        for row in rows:
             segments = row.api.split(".")
             if chain[-len(segments):] != segments:
                 continue
@@ -152,6 +164,29 @@ class SiteBuilder:
             if any(self._option(options, name) is None for name in row.requires):
                 continue
             return self._build(call, row, env, options, receiver, function_range), row.standalone
+        return None
+
+    def _import_ref(self, name: str, env: Env):
+        for scope, _ in env.scopes:
+            if name in scope.imports:
+                return scope.imports[name]
+            if name in scope.bindings or name in scope.params:
+                return None
+        return self.main.facts.imports.get(name)
+
+    def _origin_module(self, call: Call, env: Env) -> str | None:
+        """The module the callee comes from: `ollama.chat` -> ollama, `co = cohere.ClientV2()` -> cohere."""
+        root = chain_root(call.func)
+        if not isinstance(root, Name):
+            return None
+        ref = self._import_ref(root.id, env)
+        if ref is not None:
+            return ref.spec
+        value = self.rec.evaluate(root, env)
+        if isinstance(value, CallV) and value.chain:
+            ref = self._import_ref(value.chain[0], value.env)
+            if ref is not None:
+                return ref.spec
         return None
 
     def _imported_modules(self, env: Env) -> set[str]:
