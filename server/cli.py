@@ -15,6 +15,7 @@ from ragtune.analyzers.config import ConfigError
 from ragtune.analyzers.rules.registry import RULES, known_selector, resolve, rule_doc
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ["text", "concise", "json", "json-lines", "sarif", "github"]
 
 
 def _version() -> str:
@@ -41,6 +42,16 @@ def _codes(value: str) -> list[str]:
     return codes
 
 
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ragtune", description="Find knowledge problems solved with prompts and behaviour problems solved with retrieval.")
     parser.add_argument("--version", action="version", version=f"ragtune {_version()}")
@@ -48,11 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and folders (default: .)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--output-format", choices=["text", "concise", "json"], default="text")
+    check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text", help="how findings are printed (default: text)")
+    check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", type=_codes, action="append", metavar="CODES", help="rule codes or prefixes to enable (comma-separated)")
     check.add_argument("--ignore", type=_codes, action="append", metavar="CODES", help="rule codes or prefixes to disable")
     check.add_argument("--config", metavar="FILE", help="use this pyproject.toml or ragtune.toml instead of discovering one")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else (no summary, no progress)")
+    fixes = check.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fixes.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
+    fixes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff instead of writing them (exit 1 if there are any)")
+    base = check.add_argument_group("baseline")
+    base.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
+    base.add_argument("--write-baseline", metavar="FILE", help="save the current findings as a baseline and exit 0")
+    speed = check.add_argument_group("speed and editors")
+    speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    speed.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: .ragtune_cache in the workspace)")
+    speed.add_argument("-j", "--jobs", type=_jobs, metavar="N", help="files analysed in parallel (default: the number of CPUs)")
+    speed.add_argument("--stdin-filename", metavar="PATH", help="analyse the text on stdin as if it were PATH (for editors)")
+    speed.add_argument("--force-exclude", action="store_true", help="apply the configured excludes to files named on the command line too (pre-commit)")
     check.add_argument("-v", "--verbose", action="store_true", help="log what is analysed to stderr")
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
@@ -89,36 +116,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check(args) -> int:
-    from ragtune.analyzers.engine import Engine
-    from ragtune.analyzers.workspace import Workspace
+    from .check import CheckError, run
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="ragtune: %(message)s")
-    missing = [p for p in args.paths if not Path(p).exists()]
-    if missing:
-        sys.stderr.write(f"ragtune: error: no such file or folder: {missing[0]}\n")
+    try:
+        return run(args, version=_version(), workspace_root=_common_root)
+    except CheckError as exc:
+        sys.stderr.write(f"ragtune: error: {exc}\n")
         return EXIT_ERROR
-    overrides: dict = {}
-    if args.select:
-        overrides["select"] = [c for group in args.select for c in group]
-    if args.ignore:
-        overrides["ignore"] = [c for group in args.ignore for c in group]
-    roots = [Path(p) for p in args.paths]
-    workspace_root = _common_root(roots)
-    engine = Engine(Workspace(workspace_root), config_file=args.config, overrides=overrides)
-    result = engine.check(roots)
-    out = sys.stdout
-    if args.output_format == "json":
-        from .output.json_output import render_json
-
-        out.write(render_json(result.findings))
-    else:
-        from .output.text import render_text
-
-        out.write(render_text(result.findings, result.files_checked, concise=args.output_format == "concise"))
-    out.flush()
-    if result.findings and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
 
 
 def _common_root(roots: list[Path]) -> Path:

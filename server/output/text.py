@@ -10,7 +10,16 @@ from ragtune.analyzers.models import Finding
 from .common import display_path
 
 
-def render_text(findings: list[Finding], files_checked: int, *, concise: bool = False, cwd: Path | None = None) -> str:
+def render_text(
+    findings: list[Finding],
+    files_checked: int,
+    *,
+    concise: bool = False,
+    cwd: Path | None = None,
+    quiet: bool = False,
+    fixable: int = 0,
+    unsafe_fixable: int = 0,
+) -> str:
     lines: list[str] = []
     for f in findings:
         r = f.range
@@ -26,8 +35,10 @@ def render_text(findings: list[Finding], files_checked: int, *, concise: bool = 
             lines.append(f"    · … {len(f.evidence) - 4} more")
         if f.fix is not None:
             lines.append(f"    fix ({f.fix.applicability.value}): {f.fix.title}")
-    lines.append(summary(findings, files_checked))
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        lines.append(summary(findings, files_checked))
+        lines.extend(fix_hints(fixable, unsafe_fixable))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def summary(findings: Iterable[Finding], files_checked: int) -> str:
@@ -37,3 +48,35 @@ def summary(findings: Iterable[Finding], files_checked: int) -> str:
         return f"All checks passed! ({files} checked)"
     n = len(findings)
     return f"Found {n:,} finding{'s' if n != 1 else ''} in {files}."
+
+
+def fix_hints(fixable: int, unsafe_fixable: int) -> list[str]:
+    """ruff's wording, so a team moving from ruff reads it at a glance."""
+    out = []
+    if fixable:
+        out.append(f"[*] {fixable:,} fixable with the `--fix` option.")
+    if unsafe_fixable:
+        s = "es" if unsafe_fixable != 1 else ""
+        out.append(f"({unsafe_fixable:,} hidden fix{s} can be enabled with the `--unsafe-fixes` option.)")
+    return out
+
+
+def statistics_rows(findings: Iterable[Finding]) -> list[dict]:
+    """Count per code, most frequent first, with whether every one has a safe fix."""
+    counts: dict[str, dict] = {}
+    for f in findings:
+        row = counts.setdefault(f.code, {"code": f.code, "name": f.name, "count": 0, "fixable": True})
+        row["count"] += 1
+        row["fixable"] = row["fixable"] and f.fix is not None and f.fix.applicability.value == "safe"
+    return sorted(counts.values(), key=lambda r: (-r["count"], r["code"]))
+
+
+def render_statistics(findings: Iterable[Finding]) -> str:
+    rows = statistics_rows(findings)
+    if not rows:
+        return ""
+    width = max(len(str(r["count"])) for r in rows)
+    code_width = max(len(r["code"]) for r in rows)
+    return "".join(
+        f"{r['count']:>{width}}\t{r['code']:<{code_width}}\t{'[*]' if r['fixable'] else '[ ]'} {r['name']}\n" for r in rows
+    )

@@ -1,0 +1,260 @@
+"""Whole-tree scans for the CLI: cache lookups, then a process pool over the files left.
+
+Each worker builds its own ``Engine`` and calls ``Engine.analyze_file`` per file, the
+same call the language server makes, so the CLI cannot disagree with the editor.  The
+workspace a worker reads through records which other files each analysis read; those
+become the cache entry's dependencies.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ragtune.analyzers.engine import Engine, finding_sort_key
+from ragtune.analyzers.models import Finding
+from ragtune.analyzers.workspace import Workspace
+
+from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state
+
+# Below this many files to analyse, starting workers costs more than it saves.
+MIN_FILES_FOR_POOL = 48
+BATCH_SIZE = 16
+
+
+class RecordingWorkspace(Workspace):
+    """A workspace that notes every file read, including reads hidden behind a memo
+    hit (a module's facts computed while analysing an earlier file)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self._reading: list[set[str]] = []
+        self._memo_reads: dict[tuple[str, str, str], set[str]] = {}
+
+    def begin_recording(self) -> None:
+        self._reading = [set()]
+
+    def end_recording(self) -> set[str]:
+        reads = self._reading[0] if self._reading else set()
+        self._reading = []
+        return reads
+
+    def read_text(self, path, max_bytes=None):
+        if self._reading:
+            self._reading[-1].add(str(Path(path).resolve()))
+        if max_bytes is None:
+            return super().read_text(path)
+        return super().read_text(path, max_bytes=max_bytes)
+
+    def memo(self, kind, path, text, compute):
+        if not self._reading:
+            return super().memo(kind, path, text, compute)
+        key = (kind, str(path), content_hash(text.encode("utf-8", "surrogatepass")))
+        self._reading.append(set())
+        try:
+            return super().memo(kind, path, text, compute)
+        finally:
+            inner = self._reading.pop()
+            remembered = self._memo_reads.setdefault(key, set())
+            remembered |= inner
+            self._reading[-1] |= remembered
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What a worker needs to build an Engine equal to the main process's."""
+
+    root: str
+    config_file: str | None
+    overrides: dict
+
+
+@dataclass
+class FileResult:
+    path: str  # absolute
+    kind: str
+    content: str | None  # hash of the bytes analysed; None when unreadable
+    findings: list[Finding]
+    deps: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    files_checked: int
+    contents: dict[str, str]  # absolute path → hash of the bytes the findings are about
+    from_cache: int = 0
+
+
+def build_engine(options: EngineOptions) -> Engine:
+    return Engine(RecordingWorkspace(options.root), config_file=options.config_file, overrides=options.overrides)
+
+
+def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileResult:
+    abs_path = str(Path(path).resolve())
+    try:
+        with open(abs_path, "rb") as f:
+            content = content_hash(f.read())
+    except OSError:
+        content = None  # the engine reports why (RT002)
+    workspace = engine.workspace
+    recording = isinstance(workspace, RecordingWorkspace)
+    if recording:
+        workspace.begin_recording()
+    try:
+        findings = engine.analyze_file(path, kind=kind, explicit=explicit)
+    finally:
+        reads = workspace.end_recording() if recording else set()
+    reads.discard(abs_path)
+    deps = {dep: file_state(dep) for dep in sorted(reads)}
+    return FileResult(abs_path, kind, content, findings, deps)
+
+
+# -- worker side ---------------------------------------------------------------
+_worker_engine: Engine | None = None
+
+
+def _init_worker(options: EngineOptions) -> None:
+    global _worker_engine
+    _worker_engine = build_engine(options)
+
+
+def _analyse_batch(batch: list[tuple[str, str, bool]]) -> list[FileResult]:
+    assert _worker_engine is not None
+    return [analyse_one(_worker_engine, p, k, e) for p, k, e in batch]
+
+
+# -- main side -------------------------------------------------------------------
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class Progress:
+    """One line on stderr, only on a terminal and only once a scan passes a second."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.enabled = enabled and total > 0 and _stderr_is_tty()
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.start < 1.0 or now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        sys.stderr.write(f"\rragtune: checked {done:,}/{self.total:,} files")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return os.isatty(2)
+    except OSError:
+        return False
+
+
+def config_digest(engine: Engine, path: str, memo: dict[str, str]) -> str:
+    cfg = engine.config_for(path)
+    key = cfg.origin or f"<defaults:{cfg.root}>"
+    digest = memo.get(key)
+    if digest is None:
+        parts = [cfg.settings.model_dump_json(), ",".join(sorted(cfg.enabled)), str(cfg.root), cfg.origin or ""]
+        if cfg.settings.prices_file:
+            parts.append(file_state(str(cfg.root / cfg.settings.prices_file)))
+        digest = memo[key] = content_hash("\0".join(parts).encode())
+    return digest
+
+
+def scan(
+    engine: Engine,
+    options: EngineOptions,
+    roots: list[Path],
+    *,
+    jobs: int = 1,
+    cache: FindingsCache | None = None,
+    progress: bool = True,
+    target_filter: Callable[[Path, str, bool], bool] | None = None,
+) -> ScanResult:
+    """Findings for every file under ``roots``, sorted; ConfigError propagates."""
+    targets = [t for t in engine.iter_targets(roots) if target_filter is None or target_filter(*t)]
+    findings: list[Finding] = []
+    contents: dict[str, str] = {}
+    todo: list[tuple[str, str, bool]] = []
+    configs: dict[str, str] = {}
+    states: dict[str, str] = {}
+    hits = 0
+    for path, kind, explicit in targets:
+        abs_path = str(path.resolve())
+        if cache is None or kind in UNCACHEABLE_KINDS or kind == "unknown":
+            todo.append((str(path), kind, explicit))
+            continue
+        state = states.get(abs_path)
+        if state is None:
+            state = states[abs_path] = file_state(abs_path)
+        cached = None
+        if state not in ("missing", "unreadable"):
+            cached = cache.lookup(abs_path, state, kind, config_digest(engine, abs_path, configs), states)
+        if cached is None:
+            todo.append((str(path), kind, explicit))
+        else:
+            hits += 1
+            findings.extend(cached)
+            contents[abs_path] = state
+
+    meter = Progress(len(targets), progress)
+    done = hits
+    for result in _analyse_all(engine, options, todo, jobs):
+        findings.extend(result.findings)
+        if result.content is not None:
+            contents[result.path] = result.content
+        if cache is not None and result.kind not in UNCACHEABLE_KINDS and result.kind != "unknown":
+            if result.content is None:
+                cache.forget(result.path)
+            else:
+                entry = CacheEntry(
+                    content=result.content,
+                    kind=result.kind,
+                    config=config_digest(engine, result.path, configs),
+                    deps=result.deps,
+                    findings=[f.model_dump(mode="json") for f in result.findings],
+                )
+                cache.store(result.path, entry)
+        done += 1
+        meter.update(done)
+    meter.close()
+    if cache is not None:
+        cache.save()
+    findings.sort(key=finding_sort_key)
+    return ScanResult(findings=findings, files_checked=len(targets), contents=contents, from_cache=hits)
+
+
+def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int):
+    if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+        for path, kind, explicit in todo:
+            yield analyse_one(engine, path, kind, explicit)
+        return
+    # small batches, handed out as workers free up, so no worker idles on a slow tail
+    batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(processes=min(jobs, len(batches)), initializer=_init_worker, initargs=(options,)) as pool:
+        for batch_result in pool.imap_unordered(_analyse_batch, batches):
+            yield from batch_result
