@@ -117,7 +117,7 @@ def format_money(amount: float | None, currency: str = "USD") -> str:
     if amount is None:
         return "cost unknown"
     symbol = "$" if currency == "USD" else currency + " "
-    if amount >= 100:
+    if amount >= 100 or (amount >= 1 and amount == int(amount)):
         return f"{symbol}{amount:,.0f}"
     if amount >= 0.1:
         return f"{symbol}{amount:,.2f}"

@@ -94,14 +94,14 @@ class PromptCost:
         monthly = self.cost_per_1k * requests_per_day * 30 / 1000
         return f", {format_money(monthly, self.prices.currency)} per month at {requests_per_day:,} requests/day"
 
-    def break_even_phrase(self) -> str:
+    def break_even_phrase(self, what: str = "this prompt") -> str:
         if self.break_even is None:
             return ""
         low, high = self.break_even
         p = self.prices
         return (
             f"a one-off LoRA run ({format_money(p.lora_low)}–{format_money(p.lora_high)}, seed 003) "
-            f"costs less than this prompt after {low:,}–{high:,} requests"
+            f"costs less than {what} after {low:,}–{high:,} requests"
         )
 
     def figures(self, prefix: str = "") -> dict[str, Any]:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...few_shot import FewShotBlock, find_few_shot_block
-from ...models import Applicability, Evidence, Finding, Fix, NewFile, Severity
+from ...models import Applicability, Evidence, Finding, Fix, NewFile, Range, Severity
 from ..base import FileContext, measure_prompt, text_offset_to_location
 
 
@@ -66,7 +66,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 reasons.append(f"{block.count} ≥ {t.few_shot_examples} examples")
             if cost.tokens >= t.few_shot_tokens:
                 reasons.append(f"{cost.tokens:,} ≥ {t.few_shot_tokens:,} tokens")
-            tail = cost.break_even_phrase()
+            tail = cost.break_even_phrase("these examples")
             message += (
                 f" A block this large ({', '.join(reasons)}) teaches behaviour a fine-tune learns once; "
                 f"export it as the start of a training set" + (f" — {tail}." if tail else ".")
@@ -96,9 +96,16 @@ def _range_of(site, block: FewShotBlock):
             return first.range
         return site.range
     if site.system is not None:
-        loc = text_offset_to_location(site.system, block.start)
-        if loc is not None and loc.path == site.path:
-            return loc.range
+        start = text_offset_to_location(site.system, block.start)
+        end = text_offset_to_location(site.system, max(block.start, block.end - 1))
+        if end is not None and not site.system.text[block.end :].strip():
+            # the block runs to the end of the literal: include its closing quote's line
+            end = next((p.location for p in reversed(site.system.parts) if p.kind == "text" and p.text.strip() and p.location), end)
+        if start is not None and start.path == site.path:
+            if end is not None and end.path == site.path and end.range.end.line >= start.range.start.line:
+                # the whole block, so a comment after its closing quote can suppress it
+                return Range(start=start.range.start, end=end.range.end)
+            return start.range
     return site.system_range or site.range
 
 
