@@ -230,7 +230,7 @@ def _apply_per_file_ignores(findings: list[Finding], path: str, cfg: ResolvedCon
         rel = Path(path).name
     ignored: list[str] = []
     for glob, codes in cfg.settings.per_file_ignores.items():
-        if pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(rel):
+        if pathspec.PathSpec.from_lines("gitignore", [glob]).match_file(rel):
             ignored.extend(codes)
     if not ignored:
         return findings

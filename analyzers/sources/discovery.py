@@ -75,7 +75,7 @@ class _IgnoreStack:
             lines = gitignore.read_text("utf-8", errors="replace").splitlines()
         except OSError:
             return self
-        return _IgnoreStack((*self.entries, (directory, pathspec.PathSpec.from_lines("gitwildmatch", lines))))
+        return _IgnoreStack((*self.entries, (directory, pathspec.PathSpec.from_lines("gitignore", lines))))
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """git's rule: the deepest .gitignore with a matching pattern decides."""
@@ -89,7 +89,7 @@ class _IgnoreStack:
 
 
 def _glob_spec(globs: list[str]) -> pathspec.PathSpec | None:
-    return pathspec.PathSpec.from_lines("gitwildmatch", globs) if globs else None
+    return pathspec.PathSpec.from_lines("gitignore", globs) if globs else None
 
 
 def iter_files(roots: list[Path], settings: Settings, config_root: Path) -> Iterator[tuple[Path, str, bool]]:
