@@ -79,6 +79,8 @@ class Reconstructor:
         if isinstance(value, CallV):
             if isinstance(expr, Name):
                 return [PromptPart(kind="hole", text=expr.id, location=self.loc(expr, env))]
+            if value.alias:
+                return [PromptPart(kind="hole", text=value.alias, location=value.alias_location)]
             return [PromptPart(kind="hole", text=value.call.text, location=value.location)]
         text = expr.text if expr is not None else "?"
         return [PromptPart(kind="hole", text=text, location=self.loc(expr, env) if expr else None)]
@@ -706,6 +708,8 @@ def _named_unknown(value, expr: Name, where: Location):
     """An unknown reached through a variable is shown by the variable's name."""
     if isinstance(value, UnknownV):
         return UnknownV(expr.id, where, value.fallback)
+    if isinstance(value, CallV) and value.alias is None:
+        return CallV(value.chain, value.call, value.env, value.location, expr.id, where)
     return value
 
 

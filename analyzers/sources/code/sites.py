@@ -9,7 +9,7 @@ import tree_sitter
 
 from ...models import Evidence, Location, Message, Prompt, PromptPart, PromptSite, Range
 from . import files as file_data
-from .expressions import Attr, Call, Expr, Mapping, Name, Spread, call_chain, chain_root
+from .expressions import Attr, Call, Expr, Mapping, Name, Seq, Spread, call_chain, chain_root
 from .modules import ModuleContext
 from .parsing import grammar, is_js_family
 from .reconstruct import Env, Reconstructor
@@ -55,6 +55,15 @@ def _call_query(language: str) -> tree_sitter.Query:
         query = _query_cache.get(language)
         if query is None:
             query = _query_cache[language] = tree_sitter.Query(grammar(language), _QUERIES[_family(language)])
+        return query
+
+
+def _error_query(language: str) -> tree_sitter.Query:
+    key = language + ":error"
+    with _query_lock:
+        query = _query_cache.get(key)
+        if query is None:
+            query = _query_cache[key] = tree_sitter.Query(grammar(language), "(ERROR) @error")
         return query
 
 
@@ -109,6 +118,13 @@ class SiteBuilder:
                 result = None
             if result is not None:
                 found.append(result)
+        for node, callee_index in self._unclosed_calls(tree.root_node, names):
+            try:
+                result = self._site_for(node, recovered=callee_index)
+            except RecursionError:
+                result = None
+            if result is not None:
+                found.append(result)
         sites = []
         for site, standalone in found:
             r = site.range
@@ -131,8 +147,63 @@ class SiteBuilder:
             parent = parent.parent
         return Env(self.main, tuple(scopes), node.start_byte if not scopes else None), innermost
 
-    def _site_for(self, node):
-        call = self.main.lowering.lower(node)
+    def _unclosed_calls(self, root, names):
+        """Calls whose closing parenthesis is not typed yet: tree-sitter leaves them in ERROR nodes."""
+        cursor = tree_sitter.QueryCursor(_error_query(self.main.language))
+        for error in cursor.captures(root).get("error", []):
+            children = error.children
+            for i in range(len(children) - 1):
+                child = children[i]
+                if children[i + 1].type == "(" and child.type in ("attribute", "member_expression", "identifier"):
+                    last = child.child_by_field_name("attribute") or child.child_by_field_name("property") or child
+                    if last.text.decode("utf-8", "replace") in names:
+                        yield error, i
+
+    def _recover_call(self, error, callee_index: int) -> Call | None:
+        """A Call from the tokens after ``callee(`` in an ERROR node: kwargs, ``name=[...``, objects."""
+        lower = self.main.lowering.lower
+        children = error.children
+        callee = children[callee_index]
+        call = Call("", self.main.lowering.index.node_range(callee), lower(callee))
+        i = callee_index + 2
+        end_node = callee
+        while i < len(children):
+            child = children[i]
+            if child.type == ")":
+                break
+            if child.type == "keyword_argument":
+                name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
+                if name is not None and value is not None:
+                    call.kwargs.append((name.text.decode("utf-8", "replace"), lower(value)))
+            elif child.type == "identifier" and i + 1 < len(children) and children[i + 1].type == "=":
+                name = child.text.decode("utf-8", "replace")
+                value_index = i + 2
+                if value_index < len(children) and children[value_index].type == "[":
+                    items = []
+                    j = value_index + 1
+                    while j < len(children) and children[j].type != "]":
+                        if children[j].is_named:
+                            items.append(lower(children[j]))
+                        j += 1
+                    rng = self.main.lowering.index.node_range(children[value_index])
+                    call.kwargs.append((name, Seq("[...", rng, items)))
+                    i = j
+                elif value_index < len(children):
+                    call.kwargs.append((name, lower(children[value_index])))
+                    i = value_index
+            elif child.is_named and child.type not in ("comment", "ERROR"):
+                call.args.append(lower(child))
+            end_node = children[min(i, len(children) - 1)]
+            i += 1
+        start = self.main.lowering.index.node_range(callee).start
+        call.range = Range(start=start, end=self.main.lowering.index.node_range(end_node).end)
+        call.text = callee.text.decode("utf-8", "replace") + "(..."
+        return call
+
+    def _site_for(self, node, recovered: int | None = None):
+        call = self._recover_call(node, recovered) if recovered is not None else self.main.lowering.lower(node)
+        if recovered is not None:
+            node = node.children[recovered]
         if not isinstance(call, Call):
             return None
         env, function_range = self._env_at(node)
@@ -439,6 +510,8 @@ class SiteBuilder:
                     return self._content(member)
             if value.chain and value.chain[-1] in ("from_text", "fromText") and value.call.args:
                 return self._content(self.rec.evaluate(value.call.args[0], value.env))
+            if value.alias:
+                return [PromptPart(kind="hole", text=value.alias, location=value.alias_location)]
             return [PromptPart(kind="hole", text=value.call.text, location=value.location)]
         if isinstance(value, UnknownV):
             return [PromptPart(kind="hole", text=value.text or "?", location=value.location)]

@@ -40,6 +40,8 @@ class CallV:
     call: Call
     env: Any
     location: Location | None = None
+    alias: str | None = None  # the variable it was read through, the hole's name
+    alias_location: Location | None = None
 
 
 @dataclass(slots=True)
