@@ -56,7 +56,7 @@ def test_system_prompt_assembled_from_constants_across_two_modules_is_whole():
     assert count_tokens(text) > 5000
     assert max(count_tokens(p.text) for p in site.system.parts) < 3000
     assert text.count("- Rule ") == 259
-    assert "Rule 150: when the conversation is about data exports" in policy
+    assert "Rule 150: when the conversation is about failed payments" in policy
 
 
 # -- notebooks -------------------------------------------------------------------------
