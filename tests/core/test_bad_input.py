@@ -1,0 +1,73 @@
+"""Bad input never crashes a run: it is reported (RT002) or analysed as far as it parses."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ragtune.analyzers.engine import Engine
+from ragtune.analyzers.workspace import Workspace
+
+RAGTUNE = str(Path(sys.executable).with_name("ragtune"))
+BIG_PROMPT = "Always answer in JSON with the keys a, b and c. Never add other keys. " * 400
+
+
+def check(tmp_path: Path, *paths: str):
+    out = subprocess.run([RAGTUNE, "check", "--output-format", "json", *paths], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode in (0, 1), out.stderr
+    assert "Traceback" not in out.stderr
+    return json.loads(out.stdout)
+
+
+def test_binary_and_invalid_utf8_are_reported_and_the_rest_analysed(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "logo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "prompts" / "latin1.md").write_bytes("Prix: 19,99 \u20ac".encode("cp1252"))
+    (tmp_path / "prompts" / "big.md").write_text(BIG_PROMPT)
+    findings = check(tmp_path, ".")
+    by_path = {(f["path"], f["code"]) for f in findings}
+    assert ("prompts/logo.txt", "RT002") in by_path
+    assert ("prompts/latin1.md", "RT002") in by_path
+    assert ("prompts/big.md", "FT201") in by_path
+    messages = {f["path"]: f["message"] for f in findings if f["code"] == "RT002"}
+    assert "binary" in messages["prompts/logo.txt"]
+    assert "UTF-8" in messages["prompts/latin1.md"]
+
+
+def test_huge_single_line_file_is_reported_not_parsed(tmp_path):
+    (tmp_path / "huge.py").write_text("x = '" + "a" * (50 * 1024 * 1024) + "'\n")
+    findings = check(tmp_path, "huge.py")
+    assert [f["code"] for f in findings] == ["RT002"]
+    assert "MB" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": "x',
+        'import openai\ndef f(:\n    openai.chat.completions.create(\n',
+        "const x = `unterminated ${\nimport OpenAI from 'openai'\n",
+        "\x00\x01 not code",
+    ],
+)
+def test_partial_code_while_typing(tmp_path, source):
+    path = tmp_path / ("a.py" if "import openai" in source or "OpenAI()" in source else "a.ts")
+    engine = Engine(Workspace(tmp_path))
+    findings = engine.analyze_file(str(path), text=source)
+    assert all(f.code != "RT002" or "internal error" not in f.message for f in findings)
+
+
+def test_broken_front_matter_still_analyses_the_body(tmp_path):
+    (tmp_path / "support.prompt").write_text("---\nmodel: gpt-4o\nconfig: {temperature: 0.2\n---\n" + BIG_PROMPT)
+    codes = {f["code"] for f in check(tmp_path, "support.prompt")}
+    assert "RT002" in codes and "FT201" in codes
+
+
+def test_crlf_prompt_positions(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    text = "Intro line\r\n\r\n" + BIG_PROMPT.replace(". ", ".\r\n")
+    (tmp_path / "prompts" / "crlf.txt").write_bytes(text.encode())
+    findings = check(tmp_path, ".")
+    assert any(f["code"] == "FT201" for f in findings)
