@@ -15,7 +15,7 @@ from ...models import Location, PromptPart
 from ...workspace import Workspace
 from . import files as file_data
 from .expressions import (
-    Attr, BinOp, Call, Concat, Const, Expr, Index, Mapping, Name, Opaque, Seq, Spread, Str,
+    Attr, BinOp, Call, Concat, Const, Expr, Index, Mapping, Name, Seq, Spread, Str,
     TextPiece, call_chain,
 )
 from .modules import ModuleContext, load_module, resolve_js_module, resolve_python_module

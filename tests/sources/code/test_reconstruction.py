@@ -1,6 +1,5 @@
 """Cross-module assembly, notebooks, positions, partial code, prefilter, caching."""
 
-import json
 import threading
 from pathlib import Path
 
