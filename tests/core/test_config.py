@@ -75,3 +75,12 @@ def test_select_ignore_most_specific_wins():
     assert "FT201" in enabled_codes(["FT201"], ["FT"])
     assert enabled_codes(["RAG1"], []) >= {"RAG102", "RAG103", "RAG104"}
     assert not any(c.startswith("FT") for c in enabled_codes(["RAG"], []))
+
+
+def test_readme_configuration_example_is_valid(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    p = write(tmp_path / "pyproject.toml", block)
+    loaded = load_config_file(p)
+    assert loaded.settings.thresholds.system_prompt_tokens == 4000
+    assert loaded.settings.ignore == ["FT202"]
