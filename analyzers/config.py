@@ -47,6 +47,10 @@ class Thresholds(_Strict):
     volatile_facts: int = Field(3, ge=1)
     # FT206 — seed 003: "Classify support tickets into our 47 internal categories".
     classifier_labels: int = Field(15, ge=2)
+    # FT205 — tokens a prompt spends describing its output JSON format before the
+    # schema is better passed as structured outputs.  ragtune's own default (the seeds
+    # give no figure): about a dozen described fields.
+    schema_prompt_tokens: int = Field(150, ge=1)
     # DS301 — seed 003: "For style/format/tone: 200-2,000 examples is usually enough";
     # below this a dataset is too small (warning).
     dataset_min_examples: int = Field(200, ge=1)
