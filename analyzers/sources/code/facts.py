@@ -29,6 +29,8 @@ class CodeFacts(BaseModel):
     # SDK and other modules the file imports
     imported_modules: list[str] = Field(default_factory=list)
     default_model: str | None = None
+    # the analysed file's tree-sitter tree, for rules that walk code shapes (not serialised)
+    tree: object | None = Field(default=None, exclude=True, repr=False)
 
     def model_for(self, site: PromptSite) -> str | None:
         """The site's model, else the configured default."""
@@ -50,7 +52,7 @@ def extract_code_facts(path: str, text: str, language: str, workspace: Workspace
     return CodeFacts(
         path=path, language=language, sites=sites, retrieval=retrieval,
         constants=module_constants(main, reconstructor), imported_modules=sorted(facts.imported_modules),
-        default_model=default_model,
+        default_model=default_model, tree=tree,
     )
 
 

@@ -1,0 +1,218 @@
+"""Tree-sitter walks shared by FT203 (retry-on-format) and FT204 (output-repair).
+
+The tree is the one the code extractor already parsed (``CodeFacts.tree``); a file
+the extractor skipped is parsed here once, and only when a cheap substring check says
+it may hold one of the shapes.  Node kinds of Python and JavaScript/TypeScript are
+handled side by side; nothing here raises on partial code (tree-sitter keeps going
+past errors and every walk tolerates missing children).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ...models import PromptSite, Range
+from ..base import FileContext
+
+CODE_KINDS = ("python", "javascript", "typescript", "tsx")
+
+CALL_KINDS = ("call", "call_expression", "new_expression")
+FUNCTION_KINDS = (
+    "function_definition", "function_declaration", "method_definition", "arrow_function",
+    "function_expression", "function", "generator_function_declaration", "lambda",
+)
+RETRY_LOOP_KINDS = ("while_statement", "do_statement")  # plus counted for loops, see is_retry_loop
+HANDLER_KINDS = ("except_clause", "catch_clause")
+
+# Calls that parse or validate a model's text.  A suffix of the dotted callee.
+PARSE_CALLS = (
+    "json.loads", "model_validate", "model_validate_json", "parse_raw", "parse_obj", "parse_obj_as",
+    "validate_json", "validate_python", "JSON.parse", "safeParse", "parse", "loads", "literal_eval",
+    "yaml.safe_load", "parse_json_markdown", "parse_result",
+)
+REGEX_CALLS = ("re.search", "re.match", "re.fullmatch", "re.findall", "match", "exec", "test", "includes")
+# Exceptions and words of transport failures: retrying on these is not a format retry.
+TRANSPORT = re.compile(
+    r"RateLimit|APIConnection|APITimeout|Timeout|ConnectionError|ConnectError|ServiceUnavailable|InternalServerError|"
+    r"APIStatusError|Overloaded|ServerError|HTTPError|ECONNRESET|ETIMEDOUT|\b429\b|\b5\d\d\b|status"
+)
+FORMAT_ERRORS = re.compile(
+    r"JSONDecodeError|ValidationError|ValueError|SyntaxError|ZodError|OutputParserException|ParseError|"
+    r"KeyError|TypeError|AssertionError|\bException\b|BaseException"
+)
+TAG_LITERAL = re.compile(r"</?[A-Za-z_][\w-]*>")
+
+
+def text_of(node, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def walk(node) -> Iterator:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def callee_text(call, source: bytes) -> str:
+    fn = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    if fn is None:
+        return ""
+    # "client . chat . completions . create" written over lines still reads as one name
+    return re.sub(r"\s+", "", text_of(fn, source))
+
+
+def callee_matches(name: str, suffixes: tuple[str, ...]) -> bool:
+    return any(name == s or name.endswith("." + s) for s in suffixes)
+
+
+def node_range(node, ctx_text_lines: list[str]) -> Range:
+    """A tree-sitter node's range in code points (columns are bytes in the tree)."""
+    (sl, sc), (el, ec) = node.start_point, node.end_point
+    return Range.of(sl, _cp(ctx_text_lines, sl, sc), el, _cp(ctx_text_lines, el, ec))
+
+
+def _cp(lines: list[str], line: int, byte_col: int) -> int:
+    if line >= len(lines):
+        return byte_col
+    return len(lines[line].encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
+
+
+class FileShapes:
+    """The parsed file and the nodes of its LLM call sites."""
+
+    def __init__(self, ctx: FileContext, tree, language: str):
+        self.ctx = ctx
+        self.tree = tree
+        self.language = language
+        self.source = ctx.text.encode("utf-8", "surrogatepass")
+        self.lines = ctx.text.splitlines()
+        self.python = language == "python"
+
+    def text(self, node) -> str:
+        return text_of(node, self.source)
+
+    def range(self, node) -> Range:
+        return node_range(node, self.lines)
+
+    def calls(self, node=None) -> Iterator:
+        for n in walk(node or self.tree.root_node):
+            if n.type in CALL_KINDS:
+                yield n
+
+    def site_node(self, site: PromptSite):
+        """The call node a site was found at: the outermost call spanning its lines."""
+        best = None
+        start, end = site.range.start.line, site.range.end.line
+        for n in self.calls():
+            if n.start_point[0] == start and n.end_point[0] == end:
+                if best is None or n.start_byte < best.start_byte or n.end_byte > best.end_byte:
+                    best = n
+        return best
+
+    def enclosing(self, node, kinds: tuple[str, ...], stop_at_function: bool = True):
+        n = node.parent
+        while n is not None:
+            if n.type in kinds:
+                return n
+            if stop_at_function and n.type in FUNCTION_KINDS:
+                return None
+            n = n.parent
+        return None
+
+    def function_of(self, node):
+        n = node.parent
+        while n is not None:
+            if n.type in FUNCTION_KINDS:
+                return n
+            n = n.parent
+        return None
+
+    def function_name(self, fn) -> str | None:
+        name = fn.child_by_field_name("name")
+        if name is not None:
+            return self.text(name)
+        parent = fn.parent  # const convert = async () => ...
+        if parent is not None and parent.type == "variable_declarator":
+            n = parent.child_by_field_name("name")
+            return self.text(n) if n is not None else None
+        return None
+
+    def parse_calls(self, node) -> list:
+        out = []
+        for c in self.calls(node):
+            name = callee_text(c, self.source)
+            if callee_matches(name, PARSE_CALLS) and name not in ("parse", "loads"):
+                out.append(c)
+        return out
+
+    def tag_checks(self, node) -> list:
+        """Regex or substring checks for tags (``<answer>``) in ``node``."""
+        out = []
+        for c in self.calls(node):
+            name = callee_text(c, self.source)
+            if callee_matches(name, REGEX_CALLS) and TAG_LITERAL.search(self.text(c)):
+                out.append(c)
+        for n in walk(node):
+            if n.type in ("comparison_operator",) and TAG_LITERAL.search(self.text(n)) and " in " in self.text(n):
+                out.append(n)
+        return out
+
+    def handlers(self, node) -> list:
+        return [n for n in walk(node) if n.type in HANDLER_KINDS]
+
+    def handler_is_transport_only(self, handler) -> bool:
+        """A handler that only catches rate limits, timeouts and connection errors."""
+        if handler.type == "except_clause":
+            body = handler.child_by_field_name("body") or handler.children[-1]
+            head = self.text(handler)[: max(0, body.start_byte - handler.start_byte)]
+            if TRANSPORT.search(head) and not FORMAT_ERRORS.search(head):
+                return True
+            if head.strip().rstrip(":").strip() == "except" or not TRANSPORT.search(head):
+                return False
+            return False
+        # catch (e): the type is tested in the body
+        body = self.text(handler)
+        return bool(TRANSPORT.search(body)) and not re.search(r"SyntaxError|ZodError|ValidationError|parse", body)
+
+
+def file_shapes(ctx: FileContext, needles: tuple[str, ...] = ()) -> FileShapes | None:
+    """The file's tree: the extractor's when it kept one, else parsed once here when
+    the file has call sites or one of ``needles`` occurs in it."""
+    if ctx.kind not in CODE_KINDS:
+        return None
+    cached = ctx.facts.get("ft_code_shapes")
+    if cached is not None:
+        return cached or None
+    code = ctx.facts.get("code")
+    tree = getattr(code, "tree", None)
+    if tree is None:
+        if not ctx.sites and not any(n in ctx.text for n in needles):
+            return None
+        from ...sources.code.parsing import parse_source
+
+        tree = parse_source(ctx.text, ctx.kind)
+    shapes = FileShapes(ctx, tree, ctx.kind)
+    ctx.facts["ft_code_shapes"] = shapes
+    return shapes
+
+
+def first_int(text: str) -> int | None:
+    m = re.search(r"\b(\d{1,3})\b", text)
+    return int(m.group(1)) if m else None
+
+
+def constant_value(shapes: FileShapes, name: str) -> int | None:
+    m = re.search(rf"^\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?{re.escape(name)}\s*(?::\s*\w+\s*)?=\s*(\d{{1,3}})\b", shapes.ctx.text, re.M)
+    return int(m.group(1)) if m else None
+
+
+def int_or_constant(shapes: FileShapes, text: str) -> int | None:
+    text = text.strip()
+    if re.fullmatch(r"\d{1,3}", text):
+        return int(text)
+    if re.fullmatch(r"[A-Za-z_][\w.]*", text):
+        return constant_value(shapes, text.split(".")[-1])
+    return None
