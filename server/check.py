@@ -32,8 +32,9 @@ class CheckError(Exception):
 
 
 def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> int:
-    from ragtune.analyzers.config import ConfigError
+    from ragtune.analyzers.config import clear_config_cache
 
+    clear_config_cache()  # an in-process caller (tests, editors) may have edited the config since
     if args.stdin_filename is None:
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:

@@ -28,9 +28,8 @@ def _version() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one clear line, exit 2
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"ragtune: error: {message}\n")
+    def error(self, message: str):  # one clear line, exit 2; the usage is a --help away
+        sys.stderr.write(f"ragtune: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_ERROR)
 
 

@@ -1,0 +1,153 @@
+"""Output formats: SARIF (schema-valid), GitHub workflow commands, JSON Lines, JSON,
+statistics, quiet, output file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import UNUSED, few_shot_source
+
+SCHEMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+GITHUB_LINE = re.compile(r"^::(error|warning|notice) ((?:[a-zA-Z]+=[^,:]*)(?:,[a-zA-Z]+=[^,:]*)*)::(.*)$")
+
+
+@pytest.fixture
+def mixed(project: Path) -> Path:
+    (project / "a.py").write_text(UNUSED)
+    (project / "triage.py").write_text(few_shot_source())
+    sub = project / "pkg"
+    sub.mkdir()
+    (sub / "b.py").write_text("y = 2  # ragtune: ignore[RAG102, FT202]\n")
+    return project
+
+
+def test_sarif_is_valid_against_the_official_schema(ragtune, mixed):
+    run = ragtune("check", "--output-format", "sarif", ".", cwd=mixed)
+    assert run.code == 1
+    log = json.loads(run.out)
+    schema = json.loads(SCHEMA.read_text("utf-8"))
+    jsonschema.Draft4Validator(schema).validate(log)
+
+    sarif_run = log["runs"][0]
+    assert sarif_run["columnKind"] == "unicodeCodePoints"
+    rules = {r["id"]: r for r in sarif_run["tool"]["driver"]["rules"]}
+    assert "## What it does" in rules["FT202"]["help"]["markdown"]
+    assert rules["RT001"]["defaultConfiguration"]["level"] == "note"
+    results = sarif_run["results"]
+    codes = sorted(r["ruleId"] for r in results)
+    assert codes.count("RT001") == 3 and "FT202" in codes and "FT201" in codes
+    for r in results:
+        assert sarif_run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+        region = r["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert re.fullmatch(r"[0-9a-f]{32}", r["partialFingerprints"]["ragtuneFingerprint/v1"])
+    rt001 = next(r for r in results if r["ruleId"] == "RT001" and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.py")
+    change = rt001["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"] == {"uri": "a.py", "uriBaseId": "%SRCROOT%"}
+    assert change["replacements"][0]["insertedContent"]["text"] == ""
+    ft202 = next(r for r in results if r["ruleId"] == "FT202")
+    assert ft202["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"].endswith(".few-shot.jsonl")
+
+
+def test_sarif_with_no_findings_is_valid(ragtune, project):
+    (project / "clean.py").write_text("x = 1\n")
+    run = ragtune("check", "--output-format", "sarif", ".", cwd=project)
+    assert run.code == 0
+    log = json.loads(run.out)
+    jsonschema.Draft4Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_github_lines_parse(ragtune, mixed):
+    (mixed / "odd, name:1.py").write_text(UNUSED)
+    run = ragtune("check", "--output-format", "github", ".", cwd=mixed)
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert len(lines) == len(json.loads(ragtune("check", "--output-format", "json", ".", cwd=mixed).out))
+    for line in lines:
+        m = GITHUB_LINE.match(line)
+        assert m, line
+        props = dict(p.split("=", 1) for p in m.group(2).split(","))
+        assert int(props["line"]) >= 1 and props["file"] and props["title"]
+        assert "\n" not in m.group(3)
+    odd = [l for l in lines if "odd" in l]
+    assert odd and "file=odd%2C name%3A1.py," in odd[0]
+    assert any(l.startswith("::notice ") for l in lines) and any(l.startswith("::warning ") for l in lines)
+
+
+def test_json_lines_match_json_and_are_stable(ragtune, mixed):
+    first = ragtune("check", "--output-format", "json-lines", "--no-cache", ".", cwd=mixed)
+    second = ragtune("check", "--output-format", "json-lines", ".", cwd=mixed)
+    third = ragtune("check", "--output-format", "json-lines", ".", cwd=mixed)  # from the cache
+    assert first.out == second.out == third.out
+    rows = [json.loads(l) for l in first.out.splitlines()]
+    as_json = json.loads(ragtune("check", "--output-format", "json", ".", cwd=mixed).out)
+    assert rows == as_json
+    assert all(len(r["fingerprint"]) == 32 for r in rows)
+    assert len({r["fingerprint"] for r in rows}) == len(rows)
+
+
+def test_statistics(ragtune, mixed):
+    run = ragtune("check", "--statistics", ".", cwd=mixed)
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines[0].split("\t") == ["3", "RT001", "[*] unused-suppression"]
+    assert any("\tFT202\t" in l for l in lines)
+    rows = json.loads(ragtune("check", "--statistics", "--output-format", "json", ".", cwd=mixed).out)
+    assert {"code": "RT001", "name": "unused-suppression", "count": 3, "fixable": True} in rows
+
+
+def test_text_summary_counts_fixable(ragtune, mixed):
+    run = ragtune("check", ".", cwd=mixed)
+    rows = json.loads(ragtune("check", "--output-format", "json", ".", cwd=mixed).out)
+    safe = sum(1 for r in rows if r["fix"] and r["fix"]["applicability"] == "safe")
+    assert safe >= 4  # 3 × RT001 + FT202
+    assert f"[*] {safe} fixable with the `--fix` option." in run.out
+
+
+def test_quiet_prints_findings_only(ragtune, mixed):
+    run = ragtune("check", "-q", "--output-format", "concise", ".", cwd=mixed)
+    assert run.code == 1
+    assert "Found" not in run.out and "fixable" not in run.out
+    assert all(re.match(r"^\S+:\d+:\d+: [A-Z]+\d+ ", l) for l in run.out.splitlines())
+    clean = ragtune("check", "-q", "pkg/../a.py", "--ignore", "RT001", cwd=mixed)
+    assert clean.code == 0 and clean.out == "" and clean.err == ""
+
+
+def test_output_file(ragtune, mixed):
+    run = ragtune("check", "--output-format", "sarif", "--output-file", "report.sarif", ".", cwd=mixed)
+    assert run.code == 1 and run.out == ""
+    assert json.loads((mixed / "report.sarif").read_text("utf-8"))["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "missing-folder"], "no such file or folder: missing-folder"),
+        (["check", "--baseline", "nope.json", "."], "baseline nope.json does not exist"),
+        (["check", "--jobs", "0", "."], "must be at least 1"),
+        (["check", "--output-format", "xml", "."], "invalid choice"),
+        (["check", "--output-file", "no/such/dir/out.txt", "."], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(ragtune_process, project, args, message):
+    (project / "a.py").write_text(UNUSED)
+    done = ragtune_process(*args, cwd=project)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert message in err
+    assert "Traceback" not in err
+    assert [l for l in err.splitlines() if l.startswith("ragtune: error")] and len(err.splitlines()) <= 2
+
+
+def test_bad_baseline_file(ragtune_process, project):
+    (project / "a.py").write_text(UNUSED)
+    (project / "base.json").write_text("[1, 2")
+    done = ragtune_process("check", "--baseline", "base.json", ".", cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "ragtune: error: base.json is not a ragtune baseline (write one with --write-baseline)\n"

@@ -1,0 +1,137 @@
+"""Cache, parallel scan, --stdin-filename, --force-exclude."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import UNUSED, few_shot_source
+from ragtune.analyzers.workspace import Workspace
+from ragtune.server.cache import CACHE_DIR_NAME, FindingsCache
+from ragtune.server.runner import EngineOptions, RecordingWorkspace, build_engine, scan
+
+
+def _tree(root: Path, n: int) -> None:
+    for i in range(n):
+        folder = root / f"pkg{i % 7}"
+        folder.mkdir(exist_ok=True)
+        body = UNUSED if i % 5 == 0 else f"value_{i} = {i}\n"
+        (folder / f"mod{i}.py").write_text(body)
+    (root / "triage.py").write_text(few_shot_source())
+
+
+def _scan(root: Path, *, jobs: int = 1, cache: bool = True):
+    options = EngineOptions(root=str(root), config_file=None, overrides={})
+    engine = build_engine(options)
+    store = FindingsCache(root / CACHE_DIR_NAME, root, "[]") if cache else None
+    return scan(engine, options, [root], jobs=jobs, cache=store, progress=False)
+
+
+def _dump(findings) -> list[dict]:
+    return [f.model_dump(mode="json") for f in findings]
+
+
+def test_parallel_equals_single_process(project):
+    _tree(project, 120)
+    single = _scan(project, jobs=1, cache=False)
+    parallel = _scan(project, jobs=2, cache=False)
+    assert _dump(parallel.findings) == _dump(single.findings)
+    assert parallel.files_checked == single.files_checked == 121
+    assert parallel.contents == single.contents
+    codes = [f.code for f in single.findings]
+    assert codes.count("RT001") == 24 and "FT202" in codes
+
+
+def test_warm_run_comes_from_the_cache_and_equals_cold(project):
+    _tree(project, 60)
+    cold = _scan(project)
+    assert cold.from_cache == 0
+    warm = _scan(project)
+    assert warm.from_cache == 61
+    assert _dump(warm.findings) == _dump(cold.findings)
+    (project / "pkg0" / "mod0.py").write_text("clean = True\n")
+    edited = _scan(project)
+    assert edited.from_cache == 60
+    assert len(edited.findings) == len(cold.findings) - 1
+
+
+def test_cache_follows_files_read_through_the_workspace(project, monkeypatch):
+    (project / "a.py").write_text("x = 1\n")
+    dep = project / "prompt.txt"
+    dep.write_text("v1")
+    calls = []
+
+    def fake_analyze(self, path, *, kind=None, explicit=True, text=None):
+        calls.append(path)
+        self.workspace.memo("facts", path, "x", lambda: self.workspace.read_text(str(dep)))
+        return []
+
+    from ragtune.analyzers.engine import Engine
+
+    monkeypatch.setattr(Engine, "analyze_file", fake_analyze)
+    _scan(project)
+    _scan(project)
+    assert len(calls) == 1  # the second run was served from the cache
+    dep.write_text("v2")
+    _scan(project)
+    assert len(calls) == 2  # the prompt file changed: re-analysed
+
+
+def test_memo_hits_still_record_their_reads(tmp_path):
+    other = tmp_path / "other.py"
+    other.write_text("X = 1\n")
+    ws = RecordingWorkspace(tmp_path)
+    ws.begin_recording()
+    ws.memo("module", "m", "text", lambda: ws.read_text(str(other)))
+    assert ws.end_recording() == {str(other.resolve())}
+    ws.begin_recording()
+    ws.memo("module", "m", "text", lambda: ws.read_text(str(other)))  # a hit: compute not called
+    assert ws.end_recording() == {str(other.resolve())}
+    assert isinstance(ws, Workspace)
+
+
+def test_damaged_cache_is_a_cold_start(ragtune, project):
+    (project / "a.py").write_text(UNUSED)
+    first = ragtune("check", "--output-format", "json", ".", cwd=project)
+    for f in (project / CACHE_DIR_NAME).glob("findings-*.json"):
+        f.write_text("{not json")
+    again = ragtune("check", "--output-format", "json", ".", cwd=project)
+    assert again.code == 1 and again.out == first.out
+
+
+def test_cache_ignores_itself_and_no_cache_writes_nothing(ragtune, project):
+    (project / "a.py").write_text(UNUSED)
+    ragtune("check", "--no-cache", ".", cwd=project)
+    assert not (project / CACHE_DIR_NAME).exists()
+    ragtune("check", ".", cwd=project)
+    assert (project / CACHE_DIR_NAME / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_cache_changes_with_the_configuration(ragtune, project):
+    (project / "a.py").write_text(UNUSED)
+    assert ragtune("check", ".", cwd=project).code == 1
+    (project / "ragtune.toml").write_text('ignore = ["RT001"]\n')
+    assert ragtune("check", ".", cwd=project).code == 0
+
+
+def test_stdin_filename(ragtune_process, project):
+    (project / "a.py").write_text("on_disk = 1\n")
+    done = ragtune_process("check", "--stdin-filename", "a.py", "--output-format", "json", cwd=project, stdin=UNUSED.encode())
+    assert done.returncode == 1
+    rows = json.loads(done.stdout)
+    assert [(r["code"], r["path"], r["line"]) for r in rows] == [("RT001", "a.py", 1)]
+    fixed = ragtune_process("check", "--stdin-filename", "a.py", "--fix", cwd=project, stdin=b"\xef\xbb\xbf" + UNUSED.replace("\n", "\r\n").encode())
+    assert fixed.returncode == 0
+    assert fixed.stdout == b"\xef\xbb\xbfx = 1\r\n"
+    assert (project / "a.py").read_text() == "on_disk = 1\n"
+    bad = ragtune_process("check", "--stdin-filename", "a.py", cwd=project, stdin=b"\xff\xfe")
+    assert bad.returncode == 2 and bad.stderr.decode().startswith("ragtune: error: stdin is not valid UTF-8")
+
+
+def test_force_exclude_applies_to_named_files(ragtune, project):
+    (project / "ragtune.toml").write_text('exclude = ["generated/"]\n')
+    (project / "generated").mkdir()
+    (project / "generated" / "g.py").write_text(UNUSED)
+    (project / "a.py").write_text("x = 1\n")
+    assert ragtune("check", "generated/g.py", "a.py", cwd=project).code == 1
+    assert ragtune("check", "--force-exclude", "generated/g.py", "a.py", cwd=project).code == 0
