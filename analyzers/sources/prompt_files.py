@@ -50,8 +50,11 @@ and the rest is read as far as it can be.  All scanning is linear in the file si
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -104,10 +107,11 @@ def read_prompt_file(path: str, text: str) -> PromptFileFacts:
         return facts
     reader = _FileReader(path, text, facts)
     try:
-        if file_format in ("github-models", "yaml", "json"):
-            reader.read_structured()
-        else:
-            reader.read_template()
+        with _collector_paused() if len(text) > _LARGE_FILE_CHARS else nullcontext():
+            if file_format in ("github-models", "yaml", "json"):
+                reader.read_structured()
+            else:
+                reader.read_template()
     except RecursionError:
         facts.sites = []
         facts.errors.append((Range.of(0, 0, 0, 0), "file is nested too deeply to read"))
@@ -580,7 +584,11 @@ class _FileReader:
         except yaml.YAMLError as exc:
             self.report.at(*where, f"front matter is not valid YAML: {_yaml_problem(exc, self.lines.line_of(opening.end()))}")
             return front_matter
-        except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        except RecursionError:
+            self.report.at(*where, "front matter is nested too deeply to read")
+            return front_matter
+        except (ValueError, TypeError, OverflowError) as exc:
+            # values YAML can spell but Python cannot hold, such as 2024-13-45
             self.report.at(*where, f"front matter could not be read: {exc}")
             return front_matter
         if isinstance(data, dict):
@@ -598,6 +606,9 @@ class _FileReader:
 
     # -- YAML and JSON ------------------------------------------------------
     def read_structured(self) -> None:
+        if _NON_SPACE.search(self.text, self.start) is None:
+            self._read_whole_text()
+            return
         documents = self._parse_documents()
         model: str | None = None
         if documents:
@@ -627,8 +638,9 @@ class _FileReader:
         # SafeLoader is what yaml.safe_load uses; composing nodes keeps their positions.
         # The pure-Python loader raises RecursionError on deep nesting where libyaml's
         # composer would overflow the C stack.
-        loader = yaml.SafeLoader(yaml_text)
+        loader = None
         try:
+            loader = yaml.SafeLoader(yaml_text)
             documents: list[yaml.Node] = []
             while loader.check_node():
                 node = loader.get_node()
@@ -646,7 +658,8 @@ class _FileReader:
             self.report.on_line(0, "YAML is nested too deeply to read")
             return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
 
     def _documents_from_json(self) -> list[yaml.Node] | None:
         """Valid JSON that YAML cannot compose: its values, located at the whole file."""
@@ -757,6 +770,23 @@ class _FileReader:
         start = first.source.file_span(first.start, first.end)[0]
         end = last.source.file_span(last.start, last.end)[1]
         return self.lines.range(start, max(start, end))
+
+
+# In a file this large there may be hundreds of thousands of pieces and parts, and the
+# cyclic garbage collector's repeated passes over them cost several times building
+# them; none of them is garbage.
+_LARGE_FILE_CHARS = 1_000_000
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------------
