@@ -30,6 +30,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("FT201", "oversized-system-prompt", "ft.oversized_system_prompt", Remedy.FINE_TUNE, Severity.WARNING, "prompt"),
     RuleSpec("FT202", "few-shot-block", "ft.few_shot_block", Remedy.FINE_TUNE, Severity.WARNING, "prompt"),
     RuleSpec("FT203", "retry-on-format", "ft.retry_on_format", Remedy.STRUCTURED_OUTPUT, Severity.WARNING, "prompt"),
+    RuleSpec("FT204", "output-repair", "ft.output_repair", Remedy.STRUCTURED_OUTPUT, Severity.WARNING, "prompt"),
     RuleSpec("FT205", "prompt-enforced-schema", "ft.prompt_enforced_schema", Remedy.STRUCTURED_OUTPUT, Severity.WARNING, "prompt"),
     RuleSpec("FT206", "prompt-classifier", "ft.prompt_classifier", Remedy.FINE_TUNE, Severity.WARNING, "prompt"),
     RuleSpec("RAG102", "volatile-facts-in-prompt", "rag.volatile_facts_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
