@@ -1,0 +1,111 @@
+"""The language server's handle on the analysis process (``worker``).
+
+``AnalysisProcess.spawn()`` is called before pygls is imported, so the two imports run
+in parallel.  Answers are read on a thread and handed to the event loop; requests are
+written from the event loop.  When the process dies it is started again and told the
+current configuration and buffers (the caller re-sends what it needs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+log = logging.getLogger("ragtune.server")
+
+
+class AnalysisProcess:
+    def __init__(self, proc: subprocess.Popen, conn_out: Connection, conn_in: Connection):
+        self.proc = proc
+        self._out = conn_out
+        self._in = conn_in
+        self._send_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._handler: Callable[[tuple], None] | None = None
+        self._early: list[tuple] = []
+        self._lock = threading.Lock()
+        self.on_exit: Callable[[int | None], None] | None = None
+        threading.Thread(target=self._read, name="ragtune-answers", daemon=True).start()
+
+    @classmethod
+    def spawn(cls) -> "AnalysisProcess":
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ragtune.server.lsp.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,  # the worker logs to the server's stderr
+            env=env,
+            close_fds=True,
+        )
+        conn_out = Connection(os.dup(proc.stdin.fileno()), readable=False)
+        conn_in = Connection(os.dup(proc.stdout.fileno()), writable=False)
+        proc.stdin.close()
+        proc.stdout.close()
+        return cls(proc, conn_out, conn_in)
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def attach(self, loop: asyncio.AbstractEventLoop, handler: Callable[[tuple], None]) -> None:
+        """Deliver answers to ``handler`` on ``loop`` (answers that came earlier first)."""
+
+        def deliver(msg: tuple) -> None:
+            try:
+                handler(msg)
+            except Exception:
+                log.exception("handling an answer from the analysis process failed")
+
+        with self._lock:
+            self._handler = lambda msg: loop.call_soon_threadsafe(deliver, msg)
+            early, self._early = self._early, []
+        for msg in early:
+            self._handler(msg)
+
+    def send(self, msg: tuple) -> bool:
+        try:
+            with self._send_lock:
+                self._out.send(msg)
+            return True
+        except (OSError, ValueError) as exc:
+            log.warning("the analysis process is not reachable (%s)", exc)
+            return False
+
+    def _read(self) -> None:
+        while True:
+            try:
+                msg = self._in.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # an answer that does not unpickle: skip it, keep reading
+                log.exception("unreadable answer from the analysis process")
+                continue
+            with self._lock:
+                handler = self._handler
+                if handler is None:
+                    self._early.append(msg)
+                    continue
+            handler(msg)
+        code = self.proc.wait()
+        with self._lock:
+            handler = self._handler
+        if handler is not None:
+            handler(("exited", code))
+
+    def stop(self) -> None:
+        try:
+            self._out.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()

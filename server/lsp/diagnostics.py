@@ -1,0 +1,366 @@
+"""Diagnostics: debounced analysis of open documents, push or pull, never both.
+
+A client that declares ``textDocument.diagnostic`` pulls (``textDocument/diagnostic``
+for open documents, ``workspace/diagnostic`` for the rest); every other client is sent
+``publishDiagnostics``.  Analysis runs in the analysis process; a result computed for a
+version that is no longer the document's is dropped.  Files an analysis read (a module
+with an imported constant, a loaded prompt file) are its dependencies: a change to one
+re-analyses the files that read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from .positions import range_to_client, split_lines
+from .server import FileResult, RagtuneLanguageServer
+from .worker import rule_doc_uri
+
+# A buffer over this size is analysed from disk, where the engine reports it (RT002)
+# instead of parsing it: the same limit as the engine's for files.
+MAX_BUFFER_CHARS = 5 * 1024 * 1024
+# How long workspace/diagnostic waits for a change before answering "unchanged".
+WORKSPACE_POLL_SECONDS = 30.0
+
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+# -- scheduling -----------------------------------------------------------------
+def schedule(ls: RagtuneLanguageServer, uri: str, delay: float | None = None) -> None:
+    """Analyse an open document after the debounce (or ``delay`` seconds)."""
+    old = ls.debounce.pop(uri, None)
+    if old is not None:
+        old.cancel()
+    if delay is None:
+        delay = ls.server_options["debounce-ms"] / 1000
+    loop = asyncio.get_running_loop()
+    ls.debounce[uri] = loop.call_later(max(0.0, delay), send_open_job, ls, uri)
+
+
+def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = True) -> None:
+    ls.debounce.pop(uri, None)
+    doc = ls.open_document(uri)
+    path = ls.path_of(uri)
+    if doc is None or path is None:
+        return
+    source = doc.source
+    text = source if len(source) <= MAX_BUFFER_CHARS else None
+    if text is None:
+        ls.log(f"{path}: the buffer is {len(source) / 1024 / 1024:.1f} MB; analysed from disk, where it is reported as too large")
+    job_id = ls.backend.next_id()
+    ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter()}
+    ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))
+    if with_dependents:
+        reanalyse_dependents(ls, path)
+
+
+def send_closed_job(ls: RagtuneLanguageServer, path: str) -> None:
+    """Analyse a file that is not open, from disk (and the open buffers it reads)."""
+    if path in ls.doc_uris:
+        return
+    job_id = ls.backend.next_id()
+    ls.jobs[job_id] = {"kind": "closed", "uri": ls.uri_of(path), "path": path, "version": None, "lines": None, "sent": time.perf_counter()}
+    ls.backend.send(("analyze", job_id, path, None, ("closed", None)))
+
+
+def reanalyse_dependents(ls: RagtuneLanguageServer, path: str) -> None:
+    for result in list(ls.results.values()):
+        if result.path != path and path in result.deps:
+            uri = ls.doc_uris.get(result.path)
+            if uri is not None:
+                send_open_job(ls, uri, with_dependents=False)
+            else:
+                send_closed_job(ls, result.path)
+
+
+def reanalyse_everything(ls: RagtuneLanguageServer) -> None:
+    """After a configuration change: open documents now, other known files after."""
+    for path, uri in list(ls.doc_uris.items()):
+        send_open_job(ls, uri, with_dependents=False)
+    for path in list(ls.results):
+        if path not in ls.doc_uris:
+            send_closed_job(ls, path)
+
+
+# -- answers from the analysis process -------------------------------------------------
+def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[str, Any]) -> None:
+    job = ls.jobs.pop(job_id, None)
+    if job is None:
+        return
+    if payload.get("config_error"):
+        from .configuration import report_config_problem
+
+        report_config_problem(ls, payload["error"])
+    elif payload.get("error"):
+        ls.log(f"{path}: analysis failed ({payload['error']}); the previous diagnostics stay")
+        return
+    if job["kind"] == "open":
+        doc = ls.open_document(job["uri"])
+        if doc is None or doc.version != job["version"]:
+            ls.log(f"{path}: dropped the result for version {job['version']}: the document moved on")
+            return
+        lines = job["lines"]
+        version = job["version"]
+    else:
+        if path in ls.doc_uris:
+            return  # the buffer is open now: its own analysis wins
+        lines = None
+        version = None
+    store_result(ls, path, job["uri"], version, lines, payload)
+
+
+def on_scan_result(ls: RagtuneLanguageServer, path: str, payload: dict[str, Any] | None) -> None:
+    if payload is None or path in ls.doc_uris or payload.get("error"):
+        return
+    store_result(ls, path, ls.uri_of(path), None, None, payload)
+
+
+def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | None, lines: list[str] | None, payload: dict[str, Any]) -> None:
+    if lines is None:
+        lines = _disk_lines(path) if _needs_lines(payload, ls.encoding) else []
+    result = FileResult(
+        path=path,
+        uri=uri,
+        version=version,
+        lines=lines,
+        findings=payload["findings"],
+        disable=payload.get("disable") or [None] * len(payload["findings"]),
+        sites=payload["sites"],
+        deps=payload["deps"],
+    )
+    result.diagnostics = [to_diagnostic(ls, result, i) for i in range(len(result.findings))]
+    digest = hashlib.blake2b(json.dumps([result.findings, result.disable, ls.encoding], sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
+    result.result_id = f"{digest}@{version}"
+    previous = ls.results.get(path)
+    ls.results[path] = result
+    changed = previous is None or previous.result_id != result.result_id
+    if ls.pull_mode:
+        waiters = ls.waiters.pop(path, [])
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(result)
+        if changed:
+            if version is None:
+                ls.workspace_changed.set()
+            elif not waiters:
+                request_refresh(ls)
+    elif changed or version is not None:
+        if version is None and not result.diagnostics and (previous is None or not previous.diagnostics):
+            return  # nothing to show and nothing to clear
+        publish(ls, uri, version, result.diagnostics)
+
+
+def publish(ls: RagtuneLanguageServer, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+    if ls.pull_mode:
+        return  # a pulling client is never pushed to
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+
+def request_refresh(ls: RagtuneLanguageServer) -> None:
+    """Ask a pulling client to pull again (after a cross-file or configuration change)."""
+    if not ls.refresh_support or ls.refresh_pending:
+        return
+    ls.refresh_pending = True
+
+    def send() -> None:
+        ls.refresh_pending = False
+        try:
+            ls.workspace_diagnostic_refresh(None)
+        except Exception:
+            ls.log("could not ask the client to refresh diagnostics")
+
+    asyncio.get_running_loop().call_later(0.05, send)
+
+
+# -- findings → LSP ------------------------------------------------------------
+def _needs_lines(payload: dict[str, Any], encoding: str) -> bool:
+    if encoding == "utf-32":
+        return False
+    return any(f["range"]["start"]["character"] or f["range"]["end"]["character"] for f in payload["findings"])
+
+
+def _disk_lines(path: str) -> list[str]:
+    try:
+        if Path(path).stat().st_size > MAX_BUFFER_CHARS:
+            return []
+        return split_lines(Path(path).read_text("utf-8", errors="replace"))
+    except OSError:
+        return []
+
+
+def lines_of(ls: RagtuneLanguageServer, path: str, cache: dict[str, list[str]] | None = None) -> list[str]:
+    """The text of ``path`` as the client sees it: its buffer when open, else the disk."""
+    if cache is not None and path in cache:
+        return cache[path]
+    doc = ls.open_document_at(path)
+    lines = split_lines(doc.source) if doc is not None else _disk_lines(path)
+    if cache is not None:
+        cache[path] = lines
+    return lines
+
+
+def to_range(lines, rng: dict | list, encoding: str) -> types.Range:
+    values = rng if isinstance(rng, list) else [rng["start"]["line"], rng["start"]["character"], rng["end"]["line"], rng["end"]["character"]]
+    sl, sc, el, ec = range_to_client(lines, values, encoding)
+    return types.Range(start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec))
+
+
+def to_diagnostic(ls: RagtuneLanguageServer, result: FileResult, index: int) -> types.Diagnostic:
+    f = result.findings[index]
+    other_files: dict[str, list[str]] = {result.path: result.lines}
+    related = []
+    for ev in f.get("evidence") or []:
+        loc = ev.get("location")
+        if not loc:
+            continue
+        lines = lines_of(ls, loc["path"], other_files)
+        related.append(
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=ls.uri_of(loc["path"]), range=to_range(lines, loc["range"], ls.encoding)),
+                message=ev["message"] or f["code"],
+            )
+        )
+    tags = [types.DiagnosticTag.Unnecessary] if f["code"] == "RT001" else None
+    return types.Diagnostic(
+        range=to_range(result.lines, f["range"], ls.encoding),
+        message=f["message"] or f"{f['code']} {f['name']}",  # an empty message makes VS Code drop the file's diagnostics
+        severity=_SEVERITY.get(f["severity"], types.DiagnosticSeverity.Warning),
+        code=f["code"],
+        code_description=types.CodeDescription(href=rule_doc_uri(f["code"])),
+        source="ragtune",
+        related_information=related or None,
+        tags=tags,
+        data={"v": result.version, "path": result.path, "i": index, "fix": f.get("fix"), "disable": result.disable[index], "code": f["code"]},
+    )
+
+
+# -- pull -------------------------------------------------------------------------
+async def current_result(ls: RagtuneLanguageServer, uri: str) -> FileResult | None:
+    path = ls.path_of(uri)
+    if path is None:
+        return None
+    doc = ls.open_document(uri)
+    if doc is None:
+        result = ls.results.get(path)
+        if result is not None:
+            return result
+        if not Path(path).is_file():
+            return None
+        send_closed_job(ls, path)
+    else:
+        result = ls.results.get(path)
+        if result is not None and result.version == doc.version:
+            return result
+        if uri not in ls.debounce and not any(j["path"] == path and j["version"] == doc.version for j in ls.jobs.values()):
+            send_open_job(ls, uri)
+    fut = asyncio.get_running_loop().create_future()
+    ls.waiters.setdefault(path, []).append(fut)
+    return await fut
+
+
+def register(server: RagtuneLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: RagtuneLanguageServer, params: types.DidOpenTextDocumentParams):
+        uri = params.text_document.uri
+        path = ls.path_of(uri)
+        if path is None:
+            return
+        ls.doc_uris[path] = uri
+        schedule(ls, uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RagtuneLanguageServer, params: types.DidChangeTextDocumentParams):
+        if ls.path_of(params.text_document.uri) is not None:
+            schedule(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RagtuneLanguageServer, params: types.DidSaveTextDocumentParams):
+        uri = params.text_document.uri
+        path = ls.path_of(uri)
+        if path is None:
+            return
+        from .configuration import is_config_file, reload_configuration
+
+        if is_config_file(path):
+            asyncio.ensure_future(reload_configuration(ls, files_changed=True))
+        if uri in ls.debounce:
+            schedule(ls, uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: RagtuneLanguageServer, params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        handle = ls.debounce.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        path = ls.path_of(uri)
+        if path is None:
+            return
+        ls.doc_uris.pop(path, None)
+        ls.backend.send(("close", path))
+        was = ls.results.pop(path, None)
+        for fut in ls.waiters.pop(path, []):
+            if not fut.done():
+                fut.set_result(None)
+        if not ls.pull_mode:
+            publish(ls, uri, None, [])  # clear on close
+        if was is not None and path in ls.scan_state.get("targets", ()):
+            send_closed_job(ls, path)  # still a workspace file: shown as one
+        reanalyse_dependents(ls, path)  # they read the buffer; now they read the disk
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="ragtune", inter_file_dependencies=True, workspace_diagnostics=True),
+    )
+    async def document_diagnostic(ls: RagtuneLanguageServer, params: types.DocumentDiagnosticParams):
+        result = await current_result(ls, params.text_document.uri)
+        if result is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        if params.previous_result_id == result.result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=result.diagnostics, result_id=result.result_id)
+
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    async def workspace_diagnostic(ls: RagtuneLanguageServer, params: types.WorkspaceDiagnosticParams):
+        previous = {p.uri: p.value for p in params.previous_result_ids}
+        # hold the request (long poll) until something differs from what the client has
+        deadline = time.monotonic() + WORKSPACE_POLL_SECONDS
+        while True:
+            items = _workspace_items(ls)
+            if any(previous.get(uri) != rid for uri, rid, _ in items) or time.monotonic() >= deadline:
+                break
+            ls.workspace_changed.clear()
+            try:
+                await asyncio.wait_for(ls.workspace_changed.wait(), timeout=max(0.1, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
+        reports: list = []
+        for uri, rid, result in items:
+            if previous.get(uri) == rid:
+                reports.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=rid, version=None))
+            else:
+                reports.append(types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=result.diagnostics, result_id=rid, version=None))
+        return types.WorkspaceDiagnosticReport(items=reports)
+
+
+def _workspace_items(ls: RagtuneLanguageServer) -> list[tuple[str, str, FileResult]]:
+    """Files not open that have (or had) something to show."""
+    out = []
+    for path, result in ls.results.items():
+        if path in ls.doc_uris or result.version is not None:
+            continue
+        if result.diagnostics or ls.scan_state.get("reported", {}).get(path):
+            ls.scan_state.setdefault("reported", {})[path] = True
+            out.append((result.uri, result.result_id, result))
+    return out

@@ -1,0 +1,129 @@
+"""The language server: state on a ``LanguageServer`` subclass, features in modules.
+
+``create_server()`` builds a fresh server (one per test); each feature module has a
+``register(server)`` that attaches its thin handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from .backend import AnalysisProcess
+from .positions import UTF16
+
+log = logging.getLogger("ragtune.server")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ragtune")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class FileResult:
+    """The latest analysis of one file, as the analysis process answered it."""
+
+    path: str
+    uri: str
+    version: int | None  # the document version it was computed for; None: from disk
+    lines: list[str]  # the text it was computed on, for position conversion
+    findings: list[dict[str, Any]]
+    disable: list[dict | None]
+    sites: list[dict[str, Any]]
+    deps: list[str]
+    error: str | None = None
+    result_id: str = ""
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+
+
+class RagtuneLanguageServer(LanguageServer):
+    """All state of one editor session."""
+
+    def __init__(self, backend: AnalysisProcess | None = None, **kwargs):
+        super().__init__("ragtune", _version(), text_document_sync_kind=types.TextDocumentSyncKind.Incremental, max_workers=2, **kwargs)
+        self._backend = backend
+        self.encoding: str = UTF16
+        self.pull_mode = False
+        self.refresh_support = False
+        self.root: str | None = None
+        self.results: dict[str, FileResult] = {}  # by path
+        self.jobs: dict[int, dict[str, Any]] = {}  # analysis requests in flight
+        self.debounce: dict[str, asyncio.TimerHandle] = {}  # by uri
+        self.waiters: dict[str, list[asyncio.Future]] = {}  # by path: pull requests
+        self.workspace_changed = asyncio.Event()
+        self.settings: dict[str, Any] = {}  # client settings (section "ragtune")
+        self.server_options: dict[str, Any] = {"debounce-ms": 120, "code-lens": True}
+        self.config_problem: str | None = None
+        self.scan_state: dict[str, Any] = {}
+        self.initialized_done = False
+        self.refresh_pending = False
+        self.doc_uris: dict[str, str] = {}  # path -> the uri exactly as the client sent it
+
+    # -- the analysis process ----------------------------------------------
+    @property
+    def backend(self) -> AnalysisProcess:
+        if self._backend is None:
+            self._backend = AnalysisProcess.spawn()
+        return self._backend
+
+    def replace_backend(self) -> AnalysisProcess:
+        old, self._backend = self._backend, AnalysisProcess.spawn()
+        if old is not None:
+            old.on_exit = None
+        return self._backend
+
+    # -- helpers every feature uses -------------------------------------------
+    def path_of(self, uri: str) -> str | None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return str(Path(path).resolve()) if path else None
+
+    def uri_of(self, path: str) -> str:
+        return self.doc_uris.get(path) or from_fs_path(path) or path
+
+    def open_document(self, uri: str):
+        """The open document, or None (no error) when the client never opened it."""
+        if unquote(uri) not in self.workspace.text_documents:
+            return None
+        return self.workspace.get_text_document(uri)
+
+    def open_document_at(self, path: str):
+        uri = self.doc_uris.get(path)
+        return self.open_document(uri) if uri else None
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Log) -> None:
+        """To the client's log (window/logMessage) and the server log (stderr/--log-file)."""
+        {types.MessageType.Error: log.error, types.MessageType.Warning: log.warning, types.MessageType.Info: log.info}.get(level, log.debug)(message)
+        if self.initialized_done:
+            try:
+                self.window_log_message(types.LogMessageParams(type=level, message=message))
+            except Exception:  # the log must never take the server down
+                log.debug("could not send a log message", exc_info=True)
+
+    def tell_user(self, message: str, level: types.MessageType = types.MessageType.Warning) -> None:
+        self.log(message, level)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=level, message=message))
+        except Exception:
+            log.debug("could not show a message", exc_info=True)
+
+
+def create_server(backend: AnalysisProcess | None = None) -> RagtuneLanguageServer:
+    from . import code_actions, code_lens, commands, configuration, diagnostics, hover, lifecycle, scan
+
+    server = RagtuneLanguageServer(backend=backend)
+    for module in (lifecycle, configuration, diagnostics, scan, code_actions, hover, code_lens, commands):
+        module.register(server)
+    return server

@@ -1,0 +1,312 @@
+"""The analysis process: the engine runs here, never in the language server's process.
+
+The server starts this module as a child (``python -m ragtune.server.lsp.worker``) as
+the first thing it does, so importing the engine and loading the tokenizer's ranks run
+on another core while the server imports pygls; analysis then never competes with the
+event loop for the GIL, and an engine crash costs a restart, not the editor session.
+
+Requests arrive as pickles on stdin and answers leave as pickles on the original
+stdout; fd 1 is pointed at stderr first, so a stray ``print`` in the engine cannot
+corrupt the answers.  Interactive requests (open documents) always run before the next
+file of a workspace scan, and a newer request for a file replaces a pending one.
+This module imports neither pygls nor lsprotocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("ragtune.worker")
+
+# Models shown beside the call's own model in hover: one per common price tier.
+COMPARISON_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.5-flash")
+
+
+def rule_doc_dir() -> Path:
+    """Where each rule's documentation is written as Markdown, for ``codeDescription``
+    links that open offline (one folder per ragtune version)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("ragtune")
+    except PackageNotFoundError:
+        ver = "dev"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ragtune" / ver / "rules"
+
+
+_DOC_DIR: Path | None = None
+
+
+def rule_doc_uri(code: str) -> str:
+    global _DOC_DIR
+    if _DOC_DIR is None:
+        _DOC_DIR = rule_doc_dir()
+    return (_DOC_DIR / f"{code}.md").as_uri()
+
+
+def write_rule_docs() -> None:
+    """Write the rule docs once (atomically); an unwritable cache only costs the links."""
+    from ragtune.analyzers.rules.registry import BY_CODE, rule_doc
+
+    folder = rule_doc_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for code in BY_CODE:
+            target = folder / f"{code}.md"
+            text = rule_doc(code)
+            if target.is_file() and target.read_text("utf-8") == text:
+                continue
+            tmp = folder / f".{code}.md.{os.getpid()}"
+            tmp.write_text(text, "utf-8")
+            os.replace(tmp, target)
+    except OSError as exc:
+        log.warning("could not write rule docs to %s: %s", folder, exc)
+
+
+class _Requests:
+    """What the reader thread hands to the analysis loop, in the order it must run."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.control: list[tuple] = []  # init, overlay, close, cancel: run first, in order
+        self.interactive: OrderedDict[str, tuple] = OrderedDict()  # path -> analyze request
+        self.scan: dict | None = None  # {"id", "paths", "next", "cancelled"}
+        self.closed = False
+
+    def put(self, msg: tuple) -> None:
+        with self.cond:
+            op = msg[0]
+            if op == "analyze":
+                path = msg[2]
+                self.interactive.pop(path, None)  # the newer text supersedes
+                self.interactive[path] = msg
+            elif op == "cancel_scan":
+                if self.scan is not None and self.scan["id"] == msg[1]:
+                    self.scan["cancelled"] = True
+                self.control.append(msg)
+            else:
+                self.control.append(msg)
+            self.cond.notify()
+
+
+def _read_requests(conn: Connection, requests: _Requests) -> None:
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        requests.put(msg)
+    with requests.cond:
+        requests.closed = True
+        requests.cond.notify()
+
+
+class AnalysisSession:
+    """The engine for one workspace and configuration, and what it answers."""
+
+    def __init__(self, send) -> None:
+        self.send = send
+        self.engine = None
+        self.workspace = None
+        self.root: Path | None = None
+
+    # -- setup --------------------------------------------------------------
+    def init(self, root: str, overrides: dict, origin: str) -> None:
+        from ragtune.analyzers.config import ConfigError
+
+        from .tracking import RecordingEngine, TrackingWorkspace
+
+        overlays = self.workspace.overlays() if self.workspace is not None else {}
+        self.root = Path(root)
+        self.workspace = TrackingWorkspace(root)
+        for path, text in overlays.items():
+            self.workspace.set_overlay(path, text)
+        error = None
+        try:
+            self.engine = RecordingEngine(self.workspace, overrides=overrides, overrides_origin=origin)
+            self.engine.reset_config()
+            self.engine.config_for(root)
+        except ConfigError as exc:
+            error = str(exc)
+            # the editor keeps working on file settings alone; the error is shown
+            self.engine = RecordingEngine(self.workspace)
+            self.engine.reset_config()
+        self.send(("init_done", error))
+
+    def config_error_for(self, path: str) -> str | None:
+        from ragtune.analyzers.config import ConfigError
+
+        try:
+            self.engine.config_for(path)
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+    # -- one file -------------------------------------------------------------
+    def analyze(self, path: str, text: str | None) -> dict[str, Any]:
+        from ragtune.analyzers.config import ConfigError
+
+        started = time.perf_counter()
+        if text is not None:
+            self.workspace.set_overlay(path, text)
+        try:
+            with self.workspace.recording() as deps:
+                findings, ctx = self.engine.analyze_with_context(path, text=text)
+            from .insight import attach_editor_fixes, disable_fixes, site_summaries
+
+            findings = attach_editor_fixes(findings, ctx)
+            sites = site_summaries(ctx, findings) if ctx is not None else []
+            payload = {
+                "findings": [f.model_dump(mode="json") for f in findings],
+                "disable": disable_fixes(findings, ctx),
+                "sites": sites,
+                "deps": sorted(d for d in deps if d != str(Path(path).resolve())),
+                "error": None,
+            }
+        except ConfigError as exc:
+            payload = {"findings": [], "disable": [], "sites": [], "deps": [], "error": str(exc), "config_error": True}
+        except Exception as exc:  # the worker answers for every file, whatever the engine did
+            log.error("analysing %s failed:\n%s", path, traceback.format_exc())
+            payload = {"findings": [], "disable": [], "sites": [], "deps": [], "error": f"{exc.__class__.__name__}: {exc}"}
+        payload["elapsed_ms"] = (time.perf_counter() - started) * 1000
+        return payload
+
+    def list_targets(self) -> list[str]:
+        from ragtune.analyzers.config import ConfigError
+
+        try:
+            return [str(Path(p).resolve()) for p, _kind, _explicit in self.engine.iter_targets([self.root])]
+        except (ConfigError, OSError) as exc:
+            log.error("listing the workspace failed: %s", exc)
+            return []
+
+
+def _warm_up() -> None:
+    """Load what the first analysis needs before the first request arrives."""
+    try:
+        from ragtune.analyzers.rules.registry import BY_CODE, load_rule
+        from ragtune.analyzers.tokens import get_encoding
+
+        for code in BY_CODE:
+            load_rule(code)
+        get_encoding("o200k_base")
+        write_rule_docs()
+        from ragtune.analyzers.sources.code import extract_code_facts  # noqa: F401
+        from ragtune.analyzers.sources.prompt_files import read_prompt_file  # noqa: F401
+    except Exception:  # a missing optional part shows up, with its reason, at analysis time
+        log.debug("warm-up incomplete:\n%s", traceback.format_exc())
+
+
+def serve(conn_in: Connection, conn_out: Connection) -> None:
+    send_lock = threading.Lock()
+
+    def send(msg: tuple) -> None:
+        with send_lock:
+            conn_out.send(msg)
+
+    requests = _Requests()
+    threading.Thread(target=_read_requests, args=(conn_in, requests), name="ragtune-requests", daemon=True).start()
+    _warm_up()
+    session = AnalysisSession(send)
+    while True:
+        with requests.cond:
+            while not (requests.control or requests.interactive or requests.closed or (requests.scan and not requests.scan["cancelled"] and requests.scan["next"] < len(requests.scan["paths"]))):
+                requests.cond.wait()
+            if requests.closed and not requests.control and not requests.interactive:
+                return
+            if requests.control:
+                msg, job = requests.control.pop(0), None
+            elif requests.interactive:
+                _, job = requests.interactive.popitem(last=False)
+                msg = None
+            else:
+                msg = job = None
+            scan = requests.scan
+        try:
+            _run_one(session, requests, msg, job, scan, send)
+        except (BrokenPipeError, EOFError):
+            return
+        except Exception:  # one bad request must not end the process
+            log.error("request failed:\n%s", traceback.format_exc())
+
+
+def _run_one(session: AnalysisSession, requests: _Requests, msg, job, scan, send) -> None:
+    if session.engine is None and (job is not None or (msg is None and scan is not None)):
+        session.init(os.getcwd(), {}, "defaults")  # a request before the server's init: defaults
+    if msg is not None:
+        _control(session, requests, msg, send)
+    elif job is not None:
+        _, job_id, path, text, tag = job
+        send(("result", job_id, path, tag, session.analyze(path, text)))
+    elif scan is not None:
+        index = scan["next"]
+        scan["next"] += 1
+        path = scan["paths"][index]
+        overlay = session.workspace.overlay(path) if session.workspace is not None else None
+        payload = session.analyze(path, None) if overlay is None else None
+        send(("scan_result", scan["id"], path, index + 1, len(scan["paths"]), payload))
+        if scan["next"] >= len(scan["paths"]):
+            send(("scan_done", scan["id"], len(scan["paths"]), False))
+            with requests.cond:
+                if requests.scan is scan:
+                    requests.scan = None
+
+
+def _control(session: AnalysisSession, requests: _Requests, msg: tuple, send) -> None:
+    op = msg[0]
+    if op == "init":
+        session.init(*msg[1:])
+    elif op == "close":
+        if session.workspace is not None:
+            session.workspace.set_overlay(msg[1], None)
+    elif op == "overlay":
+        if session.workspace is not None:
+            session.workspace.set_overlay(msg[1], msg[2])
+    elif op == "scan":
+        paths = session.list_targets()
+        send(("scan_started", msg[1], paths))
+        with requests.cond:
+            requests.scan = {"id": msg[1], "paths": paths, "next": 0, "cancelled": False}
+            if not paths:
+                requests.scan = None
+        if not paths:
+            send(("scan_done", msg[1], 0, False))
+    elif op == "cancel_scan":
+        with requests.cond:
+            scan = requests.scan
+            if scan is not None and scan["id"] == msg[1]:
+                requests.scan = None
+        if scan is not None and scan["id"] == msg[1]:
+            send(("scan_done", msg[1], scan["next"], True))
+    elif op == "config_error":
+        send(("config_error", msg[1], session.config_error_for(msg[1])))
+    elif op == "ping":
+        send(("pong", msg[1]))
+
+
+def main() -> None:
+    # fd 1 belongs to the answers; anything else printed goes to stderr
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="ragtune worker: %(message)s")
+    conn_in = Connection(os.dup(0), writable=False)
+    conn_out = Connection(out_fd, readable=False)
+    try:
+        serve(conn_in, conn_out)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+
+
+if __name__ == "__main__":
+    main()
