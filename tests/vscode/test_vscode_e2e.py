@@ -217,8 +217,9 @@ def test_ft201_squiggle_problems_hover_and_quick_fix_in_vscode(tmp_path: Path, c
     # The status bar shows the file's largest prompt.
     assert f"{tokens} tokens/request" in result["statusBar"], result["statusBar"]
 
-    # The quick fix changed exactly the diagnostic's line on disk: a suppression comment.
-    line = finding["line"] - 1
+    # The quick fix changed one line on disk: a suppression comment where the flagged
+    # statement ends (a comment cannot go inside the multi-line string it starts on).
+    line = finding["end_line"] - 1
     before, after = original.splitlines(), result["fileAfter"].splitlines()
     assert len(after) == len(before)
     changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
