@@ -50,9 +50,12 @@ def _supports(ls: RagtuneLanguageServer, what: Literal["document_changes", "crea
     edit = ws.workspace_edit if ws is not None else None
     if edit is None:
         return False
+    # Neovim applies versioned documentChanges and file operations but declares only
+    # resourceOperations, which presuppose documentChanges: either one counts.
+    versioned = bool(edit.document_changes) or bool(edit.resource_operations)
     if what == "document_changes":
-        return bool(edit.document_changes)
-    return bool(edit.document_changes) and types.ResourceOperationKind.Create in (edit.resource_operations or ())
+        return versioned
+    return versioned and types.ResourceOperationKind.Create in (edit.resource_operations or ())
 
 
 def workspace_edit(ls: RagtuneLanguageServer, fix: Fix, version_of: dict[str, int | None]) -> types.WorkspaceEdit | None:

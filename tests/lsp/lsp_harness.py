@@ -177,3 +177,74 @@ def workspace(tmp_path: Path) -> Path:
 
 def data_of(diagnostic: types.Diagnostic) -> dict[str, Any]:
     return diagnostic.data if isinstance(diagnostic.data, dict) else {}
+
+
+class StaleEdit(Exception):
+    """The edit names a document version the editor no longer has."""
+
+
+def apply_workspace_edit(edit: types.WorkspaceEdit, buffers: dict[str, tuple[int, str]], encoding: str = "utf-16") -> dict[str, tuple[int, str]]:
+    """Apply ``edit`` the way an editor does: versions checked first (all or nothing),
+    files created unless they exist (``ignoreIfExists``), text edits to open buffers or
+    to files on disk.  Returns the buffers that changed, with their text."""
+    from pygls.uris import to_fs_path
+
+    changes = list(edit.document_changes or [])
+    for change in changes:
+        if isinstance(change, types.TextDocumentEdit) and change.text_document.version is not None:
+            have = buffers.get(change.text_document.uri)
+            if have is None or have[0] != change.text_document.version:
+                raise StaleEdit(f"{change.text_document.uri}: edit for version {change.text_document.version}, buffer at {have[0] if have else None}")
+    changed: dict[str, tuple[int, str]] = {}
+    for change in changes:
+        if isinstance(change, types.CreateFile):
+            target = Path(to_fs_path(change.uri))
+            if target.exists():
+                if change.options and change.options.ignore_if_exists:
+                    continue
+                raise FileExistsError(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("", "utf-8")
+        elif isinstance(change, types.TextDocumentEdit):
+            uri = change.text_document.uri
+            if uri in buffers:
+                version, text = changed.get(uri, buffers[uri])
+                changed[uri] = (version, apply_text_edits(text, list(change.edits), encoding))
+            else:
+                target = Path(to_fs_path(uri))
+                target.write_text(apply_text_edits(target.read_text("utf-8"), list(change.edits), encoding), "utf-8")
+    for uri, text in (edit.changes or {}).items():
+        version, old = changed.get(uri, buffers[uri])
+        changed[uri] = (version, apply_text_edits(old, list(text), encoding))
+    return changed
+
+
+async def code_actions(client: LanguageClient, uri: str, diagnostics, only: list[str] | None = None, line: int | None = None):
+    first = diagnostics[0].range if diagnostics else types.Range(start=types.Position(line=line or 0, character=0), end=types.Position(line=line or 0, character=0))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=first, context=types.CodeActionContext(diagnostics=list(diagnostics), only=only))
+    ) or []
+
+
+def few_shot_module(pairs: int = 22) -> str:
+    turns = []
+    for i in range(pairs):
+        turns.append(f'    {{"role": "user", "content": "Ticket {i}: my invoice number {i} is wrong"}},')
+        turns.append(f'    {{"role": "assistant", "content": "{{\\"label\\": \\"billing\\", \\"priority\\": {i % 3}}}"}},')
+    return (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\nEXAMPLES = [\n" + "\n".join(turns) + "\n]\n\n\n"
+        "def triage(ticket):\n"
+        "    return client.chat.completions.create(\n"
+        '        model="gpt-4o-mini",\n'
+        '        messages=[{"role": "system", "content": "Label the ticket."}, *EXAMPLES, {"role": "user", "content": ticket}],\n'
+        "    )\n"
+    )
+
+
+def knowledge_prompt(lines: int = 120) -> str:
+    plans = ["Starter", "Pro", "Team", "Business", "Enterprise"]
+    out = ["You are the billing assistant for Acme Cloud."]
+    for i in range(lines):
+        plan = plans[i % len(plans)]
+        out.append(f"The {plan} plan in region {i} costs ${19 + i}.00 per month, includes {5 + i} seats and {100 + i} GB of storage, and its price changed on 2024-0{1 + i % 9}-1{i % 9}.")
+    return "\n".join(out)
