@@ -35,7 +35,7 @@ def span_range(prompt: Prompt, start: int, end: int, path: str) -> Range | None:
 
 # How each SDK takes an output schema: what the FT203/FT205 messages tell the user to pass.
 STRUCTURED_OUTPUT_HINT: dict[str, str] = {
-    "openai": "`response_format` with a JSON schema (or `client.chat.completions.parse(response_format=Model)`)",
+    "openai": "`response_format` with a JSON schema, or `client.chat.completions.parse(response_format=Model)`",
     "instructor": "`response_model`",
     "anthropic": "a tool whose `input_schema` is the schema, forced with `tool_choice`",
     "google": "`config.response_schema`",

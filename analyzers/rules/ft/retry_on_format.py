@@ -169,7 +169,8 @@ def _retry_loop_attempts(shapes: FileShapes, n) -> int | None | bool:
         right = n.child_by_field_name("right")
         if right is None or right.type != "call" or callee_text(right, shapes.source) != "range":
             return False  # iterating a collection: skipping bad items, not retrying
-        args = [a for a in right.child_by_field_name("arguments").named_children]
+        arglist = right.child_by_field_name("arguments")
+        args = list(arglist.named_children) if arglist is not None else []
         values = [int_or_constant(shapes, shapes.text(a)) for a in args]
         if len(values) == 1 and values[0] is not None:
             return values[0]
@@ -400,7 +401,7 @@ def _parse_fix(ctx: FileContext, shapes: FileShapes, shape: RetryShape, site: Pr
     if validated is None or attr is None or shapes.text(attr) != "create" or args is None:
         return None
     open_paren = shapes.range(args).start
-    insert_at = Range(start=open_paren.__class__(line=open_paren.line, character=open_paren.character + 1), end=open_paren.__class__(line=open_paren.line, character=open_paren.character + 1))
+    insert_at = Range.of(open_paren.line, open_paren.character + 1, open_paren.line, open_paren.character + 1)
     return Fix(
         title=f"Use chat.completions.parse with response_format={validated}",
         applicability=Applicability.UNSAFE,
