@@ -57,7 +57,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         where = "as message turns" if block.source == "messages" else "in the prompt text"
         message = (
-            f"{block.count} few-shot examples ({cost.tokens_phrase()}) are sent {where} with every request: "
+            f"{block.count} few-shot examples, {cost.tokens_phrase()}, are sent {where} with every request: "
             f"{cost.cost_phrase()}{cost.daily_phrase(ctx.settings.requests_per_day)}."
         )
         if warn:
