@@ -172,6 +172,12 @@ def _stderr_is_tty() -> bool:
 
 
 def config_digest(engine: Engine, path: str, memo: dict[str, str]) -> str:
+    """Digest of the configuration in force for ``path``; memoised per folder, since
+    configuration is found per folder and looking it up per file costs a warm run."""
+    folder = os.path.dirname(path)
+    digest = memo.get(folder)
+    if digest is not None:
+        return digest
     cfg = engine.config_for(path)
     key = cfg.origin or f"<defaults:{cfg.root}>"
     digest = memo.get(key)
@@ -180,7 +186,14 @@ def config_digest(engine: Engine, path: str, memo: dict[str, str]) -> str:
         if cfg.settings.prices_file:
             parts.append(file_state(str(cfg.root / cfg.settings.prices_file)))
         digest = memo[key] = content_hash("\0".join(parts).encode())
+    memo[folder] = digest
     return digest
+
+
+def _absolute(path: Path) -> str:
+    # walked paths are already absolute and resolved (the walk starts from a resolved
+    # root and does not follow symlinks); only names given by the user need resolving
+    return str(path) if path.is_absolute() else str(path.resolve())
 
 
 def scan(
@@ -202,7 +215,7 @@ def scan(
     states: dict[str, str] = {}
     hits = 0
     for path, kind, explicit in targets:
-        abs_path = str(path.resolve())
+        abs_path = _absolute(path) if not explicit else str(path.resolve())
         if cache is None or kind in UNCACHEABLE_KINDS or kind == "unknown":
             todo.append((str(path), kind, explicit))
             continue

@@ -1,0 +1,222 @@
+"""``ragtune check`` on a large generated repository, beside its peers and its floor.
+
+Not a test: it prints figures.  ``python tests/benchmarks/bench_cli.py`` generates a
+10,000-file tree (``gen_repo.py``) into a temporary folder, or uses ``--repo DIR``.
+
+In one run, on the same tree, each measurement in a fresh process:
+  floor          read every file, parse code with tree-sitter, tokenize its string
+                 literals (prompt files: the whole text) with o200k_base; nothing else
+  cold 1 core    ragtune check --jobs 1, empty cache
+  cold 2 cores   ragtune check --jobs 2, empty cache
+  warm           ragtune check again, cache filled by the previous run
+  ast-grep       one rule matching LLM call sites (chat.completions.create), 2 threads
+  semgrep        the equivalent rule, --metrics=off, 2 jobs
+A peer that is not installed is printed as "not installed" (``--ast-grep``,
+``--semgrep`` point at the executables).  Files are read once before measuring, so
+every tool starts with the same warm OS page cache.  Peak memory is the largest
+process's maximum RSS (for a pool: the largest worker or the parent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_repo import generate  # noqa: E402
+
+CALL_RULE_PY = "$CLIENT.chat.completions.create($$$ARGS)"
+CODE_SUFFIXES = {".py": "python", ".ts": "typescript", ".tsx": "tsx", ".js": "javascript", ".mjs": "javascript"}
+
+FLOOR = r'''
+import os, sys, time
+from pathlib import Path
+import tree_sitter as ts
+import tree_sitter_python, tree_sitter_javascript, tree_sitter_typescript
+from ragtune.analyzers.tokens import tokenizer_for_model
+
+root = sys.argv[1]
+langs = {
+    "python": ts.Language(tree_sitter_python.language()),
+    "javascript": ts.Language(tree_sitter_javascript.language()),
+    "typescript": ts.Language(tree_sitter_typescript.language_typescript()),
+}
+suffix = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".ts": "typescript"}
+parsers = {k: ts.Parser(v) for k, v in langs.items()}
+STRINGS = {"string", "string_content", "template_string", "string_fragment"}
+count = tokenizer_for_model("gpt-4o").count
+start = time.perf_counter()
+files = tokens = 0
+for folder, dirs, names in os.walk(root):
+    dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for name in names:
+        path = os.path.join(folder, name)
+        ext = os.path.splitext(name)[1]
+        kind = suffix.get(ext)
+        prompt = kind is None and ("prompts" in folder.split(os.sep) or name.endswith((".prompt", ".j2", ".prompt.md")))
+        if kind is None and not prompt:
+            continue
+        data = Path(path).read_bytes()
+        files += 1
+        if prompt:
+            tokens += count(data.decode("utf-8"))
+            continue
+        tree = parsers[kind].parse(data)
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type in ("string", "template_string"):
+                tokens += count(data[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+                continue
+            stack.extend(node.children)
+print(f"{files} {tokens} {time.perf_counter() - start:.3f}")
+'''
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (MB) of ``cmd``, run in a fresh child of a fresh
+    helper process, so earlier runs do not count toward the peak."""
+    helper = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(json.loads(sys.argv[1]), cwd=sys.argv[2], capture_output=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "sys.stdout.write(json.dumps([wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')[-2000:]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", helper, json.dumps(cmd), str(cwd)], capture_output=True, text=True)
+    wall, peak, code, out, err = json.loads(done.stdout)
+    return wall, peak, subprocess.CompletedProcess(cmd, code, out, err)
+
+
+def warm_page_cache(root: Path) -> tuple[int, int]:
+    files = size = 0
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as f:
+                size += len(f.read())
+            files += 1
+    return files, size
+
+
+def ast_grep_rules(folder: Path) -> Path:
+    rules = []
+    for lang in ("python", "typescript", "javascript"):
+        rules.append(f"id: llm-call-{lang}\nlanguage: {lang}\nseverity: warning\nmessage: LLM call site\nrule:\n  pattern: {CALL_RULE_PY}\n")
+    path = folder / "ast-grep-rule.yml"
+    path.write_text("---\n".join(rules))
+    return path
+
+
+def semgrep_rule(folder: Path) -> Path:
+    path = folder / "semgrep-rule.yml"
+    path.write_text(
+        "rules:\n"
+        "  - id: llm-call-python\n    languages: [python]\n    severity: WARNING\n    message: LLM call site\n"
+        "    pattern: $CLIENT.chat.completions.create(...)\n"
+        "  - id: llm-call-js\n    languages: [typescript, javascript]\n    severity: WARNING\n    message: LLM call site\n"
+        "    pattern: $CLIENT.chat.completions.create(...)\n"
+    )
+    return path
+
+
+def _which(given: str | None, name: str) -> str | None:
+    if given:
+        return given if Path(given).exists() else None
+    return shutil.which(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ragtune check beside ast-grep, semgrep and the parse+tokenize floor")
+    parser.add_argument("--repo", help="an existing tree (default: generate one)")
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--prompts", type=int, default=300)
+    parser.add_argument("--ast-grep", dest="ast_grep", help="ast-grep executable (default: on PATH)")
+    parser.add_argument("--semgrep", help="semgrep executable (default: on PATH)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ragtune-bench-") as tmp:
+        tmp = Path(tmp)
+        root = Path(args.repo) if args.repo else tmp / "repo"
+        if not args.repo:
+            counts = generate(root, args.files, args.prompts)
+            print(f"generated: {counts['python']:,} Python, {counts['typescript']:,} TypeScript, {counts['javascript']:,} JavaScript, "
+                  f"{counts['prompt']:,} prompt files, {counts['bytes'] / 1e6:.1f} MB, {counts['llm_modules']:,} modules calling LLMs")
+        files, size = warm_page_cache(root)
+        print(f"tree: {root} — {files:,} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs visible")
+        ragtune = [sys.executable, "-m", "ragtune.server.cli", "check", ".", "--exit-zero", "-q", "--output-format", "json-lines"]
+        rows: list[tuple[str, float | None, float | None, str]] = []
+
+        wall, peak, done = measure([sys.executable, "-c", FLOOR, str(root)], root)
+        n_floor, tokens, inner = done.stdout.split()
+        floor = wall
+        rows.append(("floor (read + tree-sitter + tokenize strings)", wall, peak, f"{int(n_floor):,} files, {int(tokens):,} tokens"))
+
+        cache1, cache2 = tmp / "cache-1", tmp / "cache-2"
+        wall1, peak1, done = measure([*ragtune, "--jobs", "1", "--cache-dir", str(cache1)], root)
+        findings = len(done.stdout.splitlines()) if done.returncode == 0 else None
+        checked = _files_checked(root, cache1)
+        rows.append(("ragtune cold, 1 process", wall1, peak1, f"{checked / wall1:,.0f} files/s" if checked else done.stderr.strip()[-200:]))
+        wall2, peak2, _ = measure([*ragtune, "--jobs", "2", "--cache-dir", str(cache2)], root)
+        rows.append(("ragtune cold, 2 processes", wall2, peak2, f"{wall1 / wall2:.2f}x the 1-process run"))
+        wall3, peak3, _ = measure([*ragtune, "--jobs", "2", "--cache-dir", str(cache2)], root)
+        rows.append(("ragtune warm (cache)", wall3, peak3, f"{wall3 / wall1 * 100:.1f} % of cold"))
+
+        sg = _which(args.ast_grep, "ast-grep")
+        if sg:
+            rule = ast_grep_rules(tmp)
+            wall, peak, done = measure([sg, "scan", "--rule", str(rule), "--json=stream", "-j", "2", "."], root)
+            hits = len([l for l in done.stdout.splitlines() if l.strip()])
+            rows.append(("ast-grep, 1 rule, 2 threads", wall, peak, f"{hits:,} call sites" if done.returncode in (0, 1) else f"failed: {done.stderr.strip()[-200:]}"))
+        else:
+            rows.append(("ast-grep, 1 rule, 2 threads", None, None, "not installed"))
+        semgrep = _which(args.semgrep, "semgrep")
+        if semgrep:
+            rule = semgrep_rule(tmp)
+            env_cmd = [semgrep, "scan", "--metrics=off", "--disable-version-check", "--config", str(rule), "--jobs", "2", "--quiet", "--json", "--max-target-bytes", "0", "."]
+            wall, peak, done = measure(env_cmd, root)
+            try:
+                note = f"{len(json.loads(done.stdout)['results']):,} call sites"
+            except (ValueError, KeyError):
+                note = f"failed: {done.stderr.strip()[-200:]}"
+            rows.append(("semgrep, 1 rule, 2 jobs", wall, peak, note))
+        else:
+            rows.append(("semgrep, 1 rule, 2 jobs", None, None, "not installed"))
+
+        print()
+        print(f"{'measurement':<48} {'wall s':>8} {'peak MB':>8}  notes")
+        for name, wall, peak, note in rows:
+            w = f"{wall:8.2f}" if wall is not None else f"{'-':>8}"
+            p = f"{peak:8.0f}" if peak is not None else f"{'-':>8}"
+            print(f"{name:<48} {w} {p}  {note}")
+        print()
+        print(f"ragtune findings: {findings if findings is not None else 'run failed'}")
+        print(f"parallel speed-up on 2 cores: {wall1 / wall2:.2f}x (target >= 1.7x)")
+        print(f"warm / cold: {wall3 / wall1 * 100:.1f} % (target <= 10 %)")
+        print(f"cold 1 process / floor: {wall1 / floor:.2f}x (target <= 1.2x)")
+        print(f"peak memory, 1 process: {peak1:.0f} MB (target <= 300 MB)")
+        ast_row = next(r for r in rows if r[0].startswith("ast-grep"))
+        if ast_row[1] is not None:
+            print(f"ragtune cold (2 processes, every rule) / ast-grep (1 rule): {wall2 / ast_row[1]:.2f}x (target <= 1.0x)")
+
+
+def _files_checked(root: Path, cache_dir: Path) -> int:
+    for f in cache_dir.glob("findings-*.json"):
+        try:
+            return len(json.loads(f.read_text("utf-8"))["entries"])
+        except (OSError, ValueError, KeyError):
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    main()
