@@ -65,9 +65,10 @@ def _backtick_open_lines(text: str) -> set[int]:
     return inside
 
 
-def disable_fix(finding: Finding, text: str, kind: str) -> Fix | None:
-    """A fix that adds ``ragtune: ignore[CODE]`` to a line the finding starts or ends on."""
-    syntax = _comment_syntax(finding.path, kind)
+def disable_fix(code: str, path: str, range: Range, text: str, kind: str) -> Fix | None:
+    """A fix that adds ``ragtune: ignore[CODE]`` to a line the finding (``code`` at
+    ``range`` in ``path``) starts or ends on."""
+    syntax = _comment_syntax(path, kind)
     if syntax is None:
         return None
     lines = text.split("\n")
@@ -80,8 +81,7 @@ def disable_fix(finding: Finding, text: str, kind: str) -> Fix | None:
         unsafe = _backtick_open_lines(text)
     else:
         unsafe = set()
-    code = finding.code
-    for line in dict.fromkeys([finding.range.end.line, finding.range.start.line]):
+    for line in dict.fromkeys([range.end.line, range.start.line]):
         if line >= len(lines) or line in unsafe:
             continue
         content = lines[line].rstrip("\r")
@@ -100,7 +100,7 @@ def disable_fix(finding: Finding, text: str, kind: str) -> Fix | None:
         return Fix(
             title=f"Disable {code} for this line",
             applicability=Applicability.SAFE,
-            file_edits=[FileEdit(path=finding.path, edits=[edit])],
+            file_edits=[FileEdit(path=path, edits=[edit])],
         )
     return None
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from lsprotocol import types
 from pydantic import BaseModel, ValidationError
 
-from ragtune.analyzers.models import Fix
+from ragtune.analyzers.models import Fix, Range
 
 from .diagnostics import lines_of, to_range
 from .server import RagtuneLanguageServer
@@ -26,14 +26,15 @@ APPLY_FIX_COMMAND = "ragtune.applyFix"
 
 
 class DiagnosticData(BaseModel):
-    """What a ragtune diagnostic carries for its code actions."""
+    """What a ragtune diagnostic carries for its code actions: the document version and
+    the finding's range in code points it was computed for, and the engine's fix."""
 
     v: int | None
     path: str
-    i: int = 0
+    kind: str | None = None
     code: str
+    range: Range
     fix: Fix | None = None
-    disable: Fix | None = None
 
 
 def parse_data(data: Any) -> DiagnosticData | None:
@@ -127,11 +128,30 @@ def quick_fixes(ls: RagtuneLanguageServer, params: types.CodeActionParams) -> li
             action = _action(ls, title, fix, diagnostic, version_of, preferred=fix.applicability.value == "safe")
             if action is not None:
                 actions.append(action)
-        if data.disable is not None:
-            action = _action(ls, data.disable.title, data.disable, diagnostic, version_of, preferred=False)
+        disable = disable_fix_for(ls, data, doc)
+        if disable is not None:
+            action = _action(ls, disable.title, disable, diagnostic, version_of, preferred=False)
             if action is not None:
                 disables.append(action)
     return actions + disables  # the real fixes first
+
+
+def disable_fix_for(ls: RagtuneLanguageServer, data: DiagnosticData, doc) -> Fix | None:
+    """"Disable CODE for this line", built on the buffer the diagnostic was computed on
+    (the version was checked), when the code asks for it: never on the typing path."""
+    if data.code == "RT001" or data.kind is None or ls.path_of(doc.uri) != data.path:
+        return None
+    from ragtune.analyzers.fixes import disable_fix
+
+    key = (doc.uri, doc.version)
+    cache = ls.disable_cache
+    if cache.get("key") != key:
+        cache.clear()
+        cache["key"] = key
+    token = (data.code, data.range.start.line, data.range.end.line)
+    if token not in cache:
+        cache[token] = disable_fix(data.code, data.path, data.range, doc.source, data.kind)
+    return cache[token]
 
 
 def fix_all(ls: RagtuneLanguageServer, uri: str) -> types.CodeAction | None:

@@ -136,12 +136,12 @@ def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | 
         version=version,
         lines=lines,
         findings=payload["findings"],
-        disable=payload.get("disable") or [None] * len(payload["findings"]),
+        kind=payload.get("kind"),
         sites=payload["sites"],
         deps=payload["deps"],
     )
     result.diagnostics = [to_diagnostic(ls, result, i) for i in range(len(result.findings))]
-    digest = hashlib.blake2b(json.dumps([result.findings, result.disable, ls.encoding], sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(json.dumps([result.findings, ls.encoding], sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
     result.result_id = f"{digest}@{version}"
     previous = ls.results.get(path)
     ls.results[path] = result
@@ -242,7 +242,7 @@ def to_diagnostic(ls: RagtuneLanguageServer, result: FileResult, index: int) -> 
         source="ragtune",
         related_information=related or None,
         tags=tags,
-        data={"v": result.version, "path": result.path, "i": index, "fix": f.get("fix"), "disable": result.disable[index], "code": f["code"]},
+        data={"v": result.version, "path": result.path, "kind": result.kind, "code": f["code"], "range": f["range"], "fix": f.get("fix")},
     )
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune.analyzers.fixes import disable_fix, knowledge_file_fix
+from ragtune.analyzers.fixes import knowledge_file_fix
 from ragtune.analyzers.models import Finding, Prompt, PromptSite, Range
 from ragtune.analyzers.prices import format_money
 from ragtune.analyzers.rules.base import FileContext, measure_prompt
 from ragtune.analyzers.rules.prompt_facts import classification_evidence, system_prompt_facts
+from ragtune.analyzers.tokens import tokenizer_for_model
 
 from .worker import COMPARISON_MODELS
 
@@ -29,16 +30,6 @@ def attach_editor_fixes(findings: list[Finding], ctx: FileContext | None) -> lis
             if fix is not None:
                 f = f.model_copy(update={"fix": fix})
         out.append(f)
-    return out
-
-
-def disable_fixes(findings: list[Finding], ctx: FileContext | None) -> list[dict | None]:
-    if ctx is None:
-        return [None] * len(findings)
-    out = []
-    for f in findings:
-        fix = disable_fix(f, ctx.text, ctx.kind) if f.path == ctx.path and f.code != "RT001" else None
-        out.append(fix.model_dump(mode="json") if fix else None)
     return out
 
 
@@ -75,10 +66,14 @@ def _summary(ctx: FileContext, site: PromptSite, findings: list[Finding]) -> dic
     sent = "\n".join(p.literal_text for p in prompts if p is not None)
     holes = sum(len(p.holes) for p in prompts if p is not None)
     cost = measure_prompt(sent, model, ctx.prices)
+    counts = {cost.tokenizer.encoding: cost.tokens}  # one count per encoding, not per model
     by_model = []
     for name in dict.fromkeys([model, *COMPARISON_MODELS]):
-        c = cost if name == model else measure_prompt(sent, name, ctx.prices)
-        by_model.append({"model": name, "tokens": c.tokens, "exact": c.tokenizer.exact, "encoding": c.tokenizer.encoding, "cost_per_1k": c.cost_per_1k})
+        tokenizer = tokenizer_for_model(name)
+        if tokenizer.encoding not in counts:
+            counts[tokenizer.encoding] = tokenizer.count(sent)
+        tokens = counts[tokenizer.encoding]
+        by_model.append({"model": name, "tokens": tokens, "exact": tokenizer.exact, "encoding": tokenizer.encoding, "cost_per_1k": ctx.prices.cost_per_1k_requests(tokens, name)})
     facts = system_prompt_facts(ctx, site)
     share = None
     if facts is not None:

@@ -41,7 +41,7 @@ class FileResult:
     version: int | None  # the document version it was computed for; None: from disk
     lines: list[str]  # the text it was computed on, for position conversion
     findings: list[dict[str, Any]]
-    disable: list[dict | None]
+    kind: str | None  # the engine's file kind (python, prompt, dataset...)
     sites: list[dict[str, Any]]
     deps: list[str]
     error: str | None = None
@@ -70,6 +70,7 @@ class RagtuneLanguageServer(LanguageServer):
         self.scan_state: dict[str, Any] = {}
         self.initialized_done = False
         self.refresh_pending = False
+        self.disable_cache: dict = {}  # "Disable CODE for this line" fixes of one buffer version
         self.doc_uris: dict[str, str] = {}  # path -> the uri exactly as the client sent it
 
     # -- the analysis process ----------------------------------------------

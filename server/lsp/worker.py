@@ -162,22 +162,22 @@ class AnalysisSession:
         try:
             with self.workspace.recording() as deps:
                 findings, ctx = self.engine.analyze_with_context(path, text=text)
-            from .insight import attach_editor_fixes, disable_fixes, site_summaries
+            from .insight import attach_editor_fixes, site_summaries
 
             findings = attach_editor_fixes(findings, ctx)
             sites = site_summaries(ctx, findings) if ctx is not None else []
             payload = {
                 "findings": [f.model_dump(mode="json") for f in findings],
-                "disable": disable_fixes(findings, ctx),
+                "kind": ctx.kind if ctx is not None else None,
                 "sites": sites,
                 "deps": sorted(d for d in deps if d != str(Path(path).resolve())),
                 "error": None,
             }
         except ConfigError as exc:
-            payload = {"findings": [], "disable": [], "sites": [], "deps": [], "error": str(exc), "config_error": True}
+            payload = {"findings": [], "kind": None, "sites": [], "deps": [], "error": str(exc), "config_error": True}
         except Exception as exc:  # the worker answers for every file, whatever the engine did
             log.error("analysing %s failed:\n%s", path, traceback.format_exc())
-            payload = {"findings": [], "disable": [], "sites": [], "deps": [], "error": f"{exc.__class__.__name__}: {exc}"}
+            payload = {"findings": [], "kind": None, "sites": [], "deps": [], "error": f"{exc.__class__.__name__}: {exc}"}
         payload["elapsed_ms"] = (time.perf_counter() - started) * 1000
         return payload
 
