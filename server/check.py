@@ -14,7 +14,7 @@ from pathlib import Path
 import pathspec
 
 from ragtune.analyzers.engine import Engine, finding_sort_key
-from ragtune.analyzers.models import Applicability, Finding
+from ragtune.analyzers.models import Applicability, Finding, Severity
 from ragtune.analyzers.sources.discovery import DEFAULT_EXCLUDE_DIRS, file_kind
 
 from .baseline import BaselineError, filter_baseline, fingerprints, load_baseline, write_baseline
@@ -94,9 +94,15 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
         findings, prints, hidden = filter_baseline(findings, prints, known)
 
     _emit(args, _render(args, findings, prints, result.files_checked, version, fixed=fixed, hidden=hidden))
-    if findings and not args.exit_zero:
+    if _failing(findings) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _failing(findings: list[Finding]) -> list[Finding]:
+    """Findings that fail a run: hints (a dataset's summary when it is fine, a few-shot
+    block below the warning size) are shown but never fail CI."""
+    return [f for f in findings if f.severity != Severity.HINT]
 
 
 def _needs_fingerprints(args) -> bool:
@@ -222,11 +228,11 @@ def _force_exclude_filter(engine: Engine):
         if any(part in DEFAULT_EXCLUDE_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
             return False
         if cfg.settings.exclude:
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", cfg.settings.exclude)
+            spec = pathspec.PathSpec.from_lines("gitignore", cfg.settings.exclude)
             if spec.match_file(rel.as_posix()):
                 return False
         if cfg.settings.include:
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", cfg.settings.include)
+            spec = pathspec.PathSpec.from_lines("gitignore", cfg.settings.include)
             return spec.match_file(rel.as_posix())
         return True
 
@@ -266,4 +272,4 @@ def _check_stdin(args, engine: Engine, version: str) -> int:
     if args.baseline:
         findings, prints, _ = filter_baseline(findings, prints, load_baseline(args.baseline))
     _emit(args, _render(args, findings, prints, 1, version))
-    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+    return EXIT_FINDINGS if _failing(findings) and not args.exit_zero else EXIT_CLEAN

@@ -50,7 +50,7 @@ def apply_jsonl_ignores(ctx, settings, root: Path, origin: str | None, enabled: 
     entries = [
         (n, e)
         for n, e in enumerate(settings.jsonl_ignores)
-        if pathspec.PathSpec.from_lines("gitwildmatch", [e.path]).match_file(rel)
+        if pathspec.PathSpec.from_lines("gitignore", [e.path]).match_file(rel)
     ]
     if not entries:
         return findings

@@ -71,3 +71,19 @@ def test_crlf_prompt_positions(tmp_path):
     (tmp_path / "prompts" / "crlf.txt").write_bytes(text.encode())
     findings = check(tmp_path, ".")
     assert any(f["code"] == "FT201" for f in findings)
+
+
+def test_hints_are_shown_but_do_not_fail_the_run(tmp_path):
+    """A behaviour dataset gets a RAG101 summary hint; a hint alone exits 0."""
+    import json as _json
+
+    lines = [
+        _json.dumps({"messages": [{"role": "user", "content": f"Rewrite politely: ticket {i} is late"}, {"role": "assistant", "content": f'{{"tone": "polite", "ticket": {i}}}'}]})
+        for i in range(300)
+    ]
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "valid.jsonl").write_text("\n".join(lines[:20]) + "\n")
+    out = subprocess.run([RAGTUNE, "check", "--output-format", "json", "--select", "RAG101,DS301", "train.jsonl"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    findings = _json.loads(out.stdout)
+    assert findings and all(f["severity"] == "hint" for f in findings), findings
+    assert out.returncode == 0, out.stderr

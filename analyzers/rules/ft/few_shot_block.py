@@ -136,7 +136,9 @@ def _export_fix(ctx: FileContext, site, block: FewShotBlock) -> Fix | None:
             {"role": "assistant", "content": pair.output},
         ]
         lines.append(json.dumps({"messages": messages}, ensure_ascii=False))
-    target = _free_path(Path(site.path), site.range.start.line)
+    target = _free_path(Path(site.path))
+    if target is None:
+        return None
     return Fix(
         title=f"Export {len(block.pairs)} few-shot examples to a fine-tuning dataset ({target.name})",
         applicability=Applicability.SAFE,
@@ -144,14 +146,8 @@ def _export_fix(ctx: FileContext, site, block: FewShotBlock) -> Fix | None:
     )
 
 
-def _free_path(source: Path, line: int) -> Path:
-    """A dataset path beside the source that does not exist yet."""
-    stem = source.name.split(".")[0]
-    base = source.with_name(f"{stem}.few-shot.jsonl")
-    if not base.exists():
-        return base
-    for n in range(2, 1000):
-        candidate = source.with_name(f"{stem}.few-shot-{n}.jsonl")
-        if not candidate.exists():
-            return candidate
-    return source.with_name(f"{stem}.few-shot-L{line + 1}.jsonl")
+def _free_path(source: Path) -> Path | None:
+    """The dataset path beside the source, or None when it was already exported:
+    running --fix again must not create a copy each time."""
+    target = source.with_name(f"{source.name.split('.')[0]}.few-shot.jsonl")
+    return None if target.exists() else target
