@@ -146,6 +146,8 @@ def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | 
     previous = ls.results.get(path)
     ls.results[path] = result
     changed = previous is None or previous.result_id != result.result_id
+    if version is not None and (previous is None or previous.sites != result.sites):
+        request_code_lens_refresh(ls)
     if ls.pull_mode:
         waiters = ls.waiters.pop(path, [])
         for fut in waiters:
@@ -180,6 +182,23 @@ def request_refresh(ls: RagtuneLanguageServer) -> None:
             ls.workspace_diagnostic_refresh(None)
         except Exception:
             ls.log("could not ask the client to refresh diagnostics")
+
+    asyncio.get_running_loop().call_later(0.05, send)
+
+
+def request_code_lens_refresh(ls: RagtuneLanguageServer) -> None:
+    """Lens figures changed (the client asks for lenses on edits, before they are new)."""
+    caps = ls.client_capabilities.workspace
+    if caps is None or caps.code_lens is None or not caps.code_lens.refresh_support or ls.lens_refresh_pending:
+        return
+    ls.lens_refresh_pending = True
+
+    def send() -> None:
+        ls.lens_refresh_pending = False
+        try:
+            ls.workspace_code_lens_refresh(None)
+        except Exception:
+            ls.log("could not ask the client to refresh code lenses")
 
     asyncio.get_running_loop().call_later(0.05, send)
 
@@ -274,8 +293,11 @@ def register(server: RagtuneLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RagtuneLanguageServer, params: types.DidOpenTextDocumentParams):
         uri = params.text_document.uri
+        if uri.startswith("untitled:"):
+            ls.name_untitled(uri, params.text_document.language_id)
         path = ls.path_of(uri)
         if path is None:
+            ls.log(f"{uri}: not a file; not analysed")
             return
         ls.doc_uris[path] = uri
         schedule(ls, uri, delay=0)
@@ -308,6 +330,7 @@ def register(server: RagtuneLanguageServer) -> None:
         if path is None:
             return
         ls.doc_uris.pop(path, None)
+        ls.untitled.pop(uri, None)
         ls.backend.send(("close", path))
         was = ls.results.pop(path, None)
         for fut in ls.waiters.pop(path, []):

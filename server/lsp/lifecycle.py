@@ -81,8 +81,16 @@ def on_answer(ls: RagtuneLanguageServer, msg: tuple) -> None:
         _restart(ls, msg[1])
 
 
+MAX_RESTARTS = 5
+
+
 def _restart(ls: RagtuneLanguageServer, code: int | None) -> None:
     if getattr(ls, "shutting_down", False):
+        return
+    ls.restarts = getattr(ls, "restarts", 0) + 1
+    if ls.restarts > MAX_RESTARTS:
+        # a process that dies at once every time would otherwise be restarted forever
+        ls.tell_user(f"ragtune: the analysis process keeps exiting (code {code}); diagnostics are off until the server restarts. See the log.", types.MessageType.Error)
         return
     ls.log(f"the analysis process exited (code {code}); starting it again", types.MessageType.Warning)
     from . import diagnostics

@@ -22,6 +22,11 @@ from .positions import UTF16
 
 log = logging.getLogger("ragtune.server")
 
+_LANGUAGE_SUFFIX = {
+    "python": ".py", "javascript": ".js", "typescript": ".ts", "typescriptreact": ".tsx", "javascriptreact": ".jsx",
+    "markdown": ".prompt.md", "jinja": ".j2", "yaml": ".prompt.yml", "prompty": ".prompty", "jsonl": ".jsonl",
+}
+
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -70,6 +75,8 @@ class RagtuneLanguageServer(LanguageServer):
         self.scan_state: dict[str, Any] = {}
         self.initialized_done = False
         self.refresh_pending = False
+        self.lens_refresh_pending = False
+        self.untitled: dict[str, str] = {}  # untitled: uri -> the path it is analysed as
         self.disable_cache: dict = {}  # "Disable CODE for this line" fixes of one buffer version
         self.doc_uris: dict[str, str] = {}  # path -> the uri exactly as the client sent it
 
@@ -88,8 +95,23 @@ class RagtuneLanguageServer(LanguageServer):
 
     # -- helpers every feature uses -------------------------------------------
     def path_of(self, uri: str) -> str | None:
+        if uri.startswith("untitled:"):
+            return self.untitled.get(uri)
         path = to_fs_path(uri) if uri.startswith("file:") else None
         return str(Path(path).resolve()) if path else None
+
+    def name_untitled(self, uri: str, language_id: str) -> str:
+        """A path for an unsaved buffer: inside the workspace (so its configuration
+        applies), with the suffix of its language, never a file that exists."""
+        suffix = _LANGUAGE_SUFFIX.get(language_id, ".txt")
+        base = Path(self.root or Path.cwd())
+        n = len(self.untitled) + 1
+        path = base / f".ragtune-untitled-{n}{suffix}"
+        while path.exists():
+            n += 1
+            path = base / f".ragtune-untitled-{n}{suffix}"
+        self.untitled[uri] = str(path)
+        return str(path)
 
     def uri_of(self, path: str) -> str:
         return self.doc_uris.get(path) or from_fs_path(path) or path

@@ -10,7 +10,9 @@ minute), and prints:
   server's debounce (a keystroke superseded before its diagnostics arrived is counted
   as dropped, not timed);
 - the time from starting the server process to the first diagnostics of the open file;
-- the server's peak memory (the language server and its analysis process, VmHWM summed).
+- the server's peak memory (the language server and its analysis process, VmHWM summed);
+- for reference, the engine alone: ``Engine.analyze_file`` on the same buffer in this
+  process, the part of the latency the server cannot remove.
 
 Beside them, in the same run, the same client against a bare pygls server that only
 parses the buffer with tree-sitter and counts its tokens (o200k) after the same debounce:
@@ -36,6 +38,8 @@ from pathlib import Path
 
 DEBOUNCE_MS = 120
 KEYSTROKE_SECONDS = 0.150
+WORD = 5  # keystrokes between pauses
+PAUSE_SECONDS = 0.600
 
 
 # -- the workspace ------------------------------------------------------------------
@@ -212,7 +216,7 @@ def drive(argv: list[str], root: Path, target: Path, edits: int, type_line: int,
         client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"range": {"start": {"line": type_line, "character": col}, "end": {"line": type_line, "character": col}}, "text": ch}]})
         sent[version] = time.perf_counter()
         col += 1
-        deadline = sent[version] + KEYSTROKE_SECONDS
+        deadline = sent[version] + (PAUSE_SECONDS if (k + 1) % WORD == 0 else KEYSTROKE_SECONDS)
         while (left := deadline - time.perf_counter()) > 0:
             try:
                 now, msg = client.messages.get(timeout=left)
@@ -288,6 +292,21 @@ def floor_server() -> None:
     server.start_io()
 
 
+def engine_alone(root: Path, target: Path, runs: int = 20) -> list[float]:
+    from ragtune.analyzers.engine import Engine
+    from ragtune.analyzers.workspace import Workspace
+
+    engine = Engine(Workspace(root))
+    text = target.read_text("utf-8")
+    times = []
+    for i in range(runs + 1):
+        started = time.perf_counter()
+        engine.analyze_file(str(target), text=text + "#" * i)
+        if i:  # the first run loads caches
+            times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=200)
@@ -303,11 +322,13 @@ def main() -> int:
         target = make_workspace(root, args.files)
         _, type_line = big_file()
         n_lines = target.read_text("utf-8").count("\n")
-        print(f"workspace: {args.files:,} files; open file: {target.relative_to(root)} ({n_lines:,} lines, 6 call sites); {args.edits} keystrokes, one per {KEYSTROKE_SECONDS * 1000:.0f} ms")
+        print(f"workspace: {args.files:,} files; open file: {target.relative_to(root)} ({n_lines:,} lines, 6 call sites); {args.edits} keystrokes, one per {KEYSTROKE_SECONDS * 1000:.0f} ms, a {PAUSE_SECONDS * 1000:.0f} ms pause every {WORD}")
         ours = drive([sys.executable, "-m", "ragtune.server.cli", "server"], root, target, args.edits, type_line, "ragtune server")
         floor = drive([sys.executable, __file__, "--floor-server"], root, target, args.edits, type_line, "floor (pygls)")
+        alone = engine_alone(root, target)
         print(report(ours))
         print(report(floor))
+        print(f"{'engine alone':<16} analyze_file of the open buffer: p50 {_pct(alone, 50):6.1f} ms · p95 {_pct(alone, 95):6.1f} ms · max {max(alone):6.1f} ms")
         print(f"first diagnostics of the open file: {', '.join(c for c in ours['first_codes'] if c) or 'none'}")
     return 0
 
