@@ -59,6 +59,11 @@ def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = T
     text = source if len(source) <= MAX_BUFFER_CHARS else None
     if text is None:
         ls.log(f"{path}: the buffer is {len(source) / 1024 / 1024:.1f} MB; analysed from disk, where it is reported as too large")
+    # an analysis still running for an older version is superseded: the analysis process
+    # drops it if it has not started, and its answer is dropped here if it has
+    older = [jid for jid, j in ls.jobs.items() if j["path"] == path and j["kind"] == "open"]
+    for jid in older:
+        ls.log(f"{path}: version {ls.jobs.pop(jid)['version']} superseded by version {doc.version}; its diagnostics are skipped")
     job_id = ls.backend.next_id()
     ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter()}
     ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))

@@ -200,7 +200,6 @@ def _warm_up() -> None:
         for code in BY_CODE:
             load_rule(code)
         get_encoding("o200k_base")
-        write_rule_docs()
         from ragtune.analyzers.sources.code import extract_code_facts  # noqa: F401
         from ragtune.analyzers.sources.prompt_files import read_prompt_file  # noqa: F401
     except Exception:  # a missing optional part shows up, with its reason, at analysis time
@@ -218,9 +217,13 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
     threading.Thread(target=_read_requests, args=(conn_in, requests), name="ragtune-requests", daemon=True).start()
     _warm_up()
     session = AnalysisSession(send)
+    docs_written = False
     while True:
+        if not docs_written and not (requests.control or requests.interactive):
+            write_rule_docs()  # codeDescription links, written while nothing waits
+            docs_written = True
         with requests.cond:
-            while not (requests.control or requests.interactive or requests.closed or (requests.scan and not requests.scan["cancelled"] and requests.scan["next"] < len(requests.scan["paths"]))):
+            while not (requests.control or requests.interactive or requests.closed or _scan_pending(requests.scan)):
                 requests.cond.wait()
             if requests.closed and not requests.control and not requests.interactive:
                 return
@@ -240,6 +243,10 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             log.error("request failed:\n%s", traceback.format_exc())
 
 
+def _scan_pending(scan: dict | None) -> bool:
+    return scan is not None and not scan["cancelled"] and (scan["paths"] is None or scan["next"] < len(scan["paths"]))
+
+
 def _run_one(session: AnalysisSession, requests: _Requests, msg, job, scan, send) -> None:
     if session.engine is None and (job is not None or (msg is None and scan is not None)):
         session.init(os.getcwd(), {}, "defaults")  # a request before the server's init: defaults
@@ -249,6 +256,15 @@ def _run_one(session: AnalysisSession, requests: _Requests, msg, job, scan, send
         _, job_id, path, text, tag = job
         send(("result", job_id, path, tag, session.analyze(path, text)))
     elif scan is not None:
+        if scan["paths"] is None:
+            scan["paths"] = session.list_targets()
+            send(("scan_started", scan["id"], scan["paths"]))
+            if not scan["paths"]:
+                send(("scan_done", scan["id"], 0, False))
+                with requests.cond:
+                    if requests.scan is scan:
+                        requests.scan = None
+            return
         index = scan["next"]
         scan["next"] += 1
         path = scan["paths"][index]
@@ -273,14 +289,9 @@ def _control(session: AnalysisSession, requests: _Requests, msg: tuple, send) ->
         if session.workspace is not None:
             session.workspace.set_overlay(msg[1], msg[2])
     elif op == "scan":
-        paths = session.list_targets()
-        send(("scan_started", msg[1], paths))
+        # listed in the scan lane, so an open document's first analysis goes first
         with requests.cond:
-            requests.scan = {"id": msg[1], "paths": paths, "next": 0, "cancelled": False}
-            if not paths:
-                requests.scan = None
-        if not paths:
-            send(("scan_done", msg[1], 0, False))
+            requests.scan = {"id": msg[1], "paths": None, "next": 0, "cancelled": False}
     elif op == "cancel_scan":
         with requests.cond:
             scan = requests.scan

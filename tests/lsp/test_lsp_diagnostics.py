@@ -77,6 +77,8 @@ async def test_stale_versions_are_dropped(workspace):
         await wait_published(client, uri, lambda d: d and data_of(d[0])["v"] == 40)
         versions = [p.version for p in client.published if p.uri == uri]
         assert versions == sorted(versions), "never a result for an older version after a newer one"
+        assert len(versions) < 39, "versions that moved on were skipped"
+        assert any("superseded" in m.message or "dropped the result" in m.message for m in client.log_messages), "what was skipped is logged"
 
 
 async def test_editing_a_constant_updates_the_code_that_uses_it(workspace):

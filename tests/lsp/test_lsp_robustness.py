@@ -55,7 +55,9 @@ async def test_a_thousand_rapid_partial_edits(workspace):
         hover = await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=20)))
         assert hover is not None
         assert client.error is None
-        assert any("dropped the result" in m.message for m in client.log_messages), "skipped versions are logged"
+        published = [p.version for p in client.published if p.uri == uri]
+        assert len(published) < 100, "edits are debounced: a thousand changes are not a thousand analyses"
+        assert published == sorted(published)
     assert client._server.returncode == 0, "the server exited cleanly, on request"
 
 

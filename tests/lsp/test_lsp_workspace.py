@@ -77,3 +77,21 @@ async def test_pull_client_gets_scan_results_from_workspace_diagnostic(workspace
         direct = await pull(client, uri)
         assert "DS303" in codes(direct.items)
     assert client.published == []
+
+
+async def test_hover_on_a_prompt_file(workspace):
+    prompts = workspace / "prompts"
+    prompts.mkdir()
+    prompt = prompts / "support.md"
+    prompt.write_text(big_system_prompt() + "\n", "utf-8")
+    app = workspace / "app.py"
+    app.write_text(
+        "from pathlib import Path\nfrom openai import OpenAI\n\nclient = OpenAI()\nSYSTEM = Path(\"prompts/support.md\").read_text()\n\n\n"
+        "def answer(q):\n    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=[{\"role\": \"system\", \"content\": SYSTEM}, {\"role\": \"user\", \"content\": q}])\n",
+        "utf-8",
+    )
+    async with session(workspace, "neovim", pull=False) as client:
+        uri = open_doc(client, prompt, language="markdown")
+        await wait_published(client, uri, lambda d: "FT201" in codes(d))
+        hover = await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=40, character=5)))
+        assert hover is not None and "tokens per request" in hover.contents.value and "prompt file" in hover.contents.value
