@@ -92,7 +92,7 @@ def reanalyse_dependents(ls: RagtuneLanguageServer, path: str) -> None:
 
 def reanalyse_everything(ls: RagtuneLanguageServer) -> None:
     """After a configuration change: open documents now, other known files after."""
-    for path, uri in list(ls.doc_uris.items()):
+    for uri in list(ls.doc_uris.values()):
         send_open_job(ls, uri, with_dependents=False)
     for path in list(ls.results):
         if path not in ls.doc_uris:

@@ -74,3 +74,29 @@ async def test_a_20_mb_file_is_reported_not_parsed(workspace):
         small_uri = open_doc(client, small)
         assert codes(await wait_published(client, small_uri, lambda d: d)) == ["RT001"]
         assert any("huge.py" in m.message and "MB" in m.message for m in client.log_messages)
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(p) for p in (task / "children").read_text().split()]
+    return out
+
+
+async def test_the_analysis_process_is_restarted_when_it_dies(workspace):
+    import os
+    import signal
+
+    path = workspace / "app.py"
+    path.write_text("x = 1\n", "utf-8")
+    async with session(workspace, "neovim", pull=False) as client:
+        uri = open_doc(client, path)
+        await wait_published(client, uri)
+        (worker,) = _children(client._server.pid)
+        os.kill(worker, signal.SIGKILL)
+        change_doc(client, uri, 2, 'GREETING = "Hello"  # ragtune: ignore[FT201]\n')
+        diags = await wait_published(client, uri, lambda d: "RT001" in codes(d), timeout=60)
+        assert data_of(diags[0])["v"] == 2
+        assert any("exited" in m.message for m in client.log_messages)
