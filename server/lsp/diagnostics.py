@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from lsprotocol import types
 from .positions import range_to_client, split_lines
 from .server import FileResult, RagtuneLanguageServer
 from .worker import rule_doc_uri
+
+log = logging.getLogger("ragtune.server")
 
 # A buffer over this size is analysed from disk, where the engine reports it (RT002)
 # instead of parsing it: the same limit as the engine's for files.
@@ -112,6 +115,8 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
         ls.log(f"{path}: analysis failed ({payload['error']}); the previous diagnostics stay")
         return
     if job["kind"] == "open":
+        # for --log-file and the benchmark: how much of the wait was the analysis itself
+        log.info("analysed %s version %s: %.1f ms in the analysis process, %.1f ms round trip", path, job["version"], payload.get("elapsed_ms", 0.0), (time.perf_counter() - job["sent"]) * 1000)
         doc = ls.open_document(job["uri"])
         if doc is None or doc.version != job["version"]:
             ls.log(f"{path}: dropped the result for version {job['version']}: the document moved on")

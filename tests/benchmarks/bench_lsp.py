@@ -28,6 +28,7 @@ import json
 import os
 import queue
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -322,12 +323,19 @@ def main() -> int:
         _, type_line = big_file()
         n_lines = target.read_text("utf-8").count("\n")
         print(f"workspace: {args.files:,} files; open file: {target.relative_to(root)} ({n_lines:,} lines, 6 call sites); {args.edits} keystrokes, one per {KEYSTROKE_SECONDS * 1000:.0f} ms, a {PAUSE_SECONDS * 1000:.0f} ms pause every {WORD}")
-        ours = drive([sys.executable, "-m", "ragtune.server.cli", "server"], root, target, args.edits, type_line, "ragtune server")
+        server_log = Path(tmp) / "server.log"
+        ours = drive([sys.executable, "-m", "ragtune.server.cli", "server", "--log-file", str(server_log)], root, target, args.edits, type_line, "ragtune server")
         floor = drive([sys.executable, __file__, "--floor-server"], root, target, args.edits, type_line, "floor (pygls)")
         alone = engine_alone(root, target)
         print(report(ours))
         print(report(floor))
         print(f"{'engine alone':<16} analyze_file of the open buffer: p50 {_pct(alone, 50):6.1f} ms · p95 {_pct(alone, 95):6.1f} ms · max {max(alone):6.1f} ms")
+        inside = sorted(float(m.group(1)) for m in re.finditer(r"assistant\.py version \d+: ([\d.]+) ms in the analysis process", server_log.read_text("utf-8")))
+        if inside:
+            print(f"{'of which analysis':<16} in the analysis process (engine + hover facts), per analysed version: p50 {_pct(inside, 50):6.1f} ms · p95 {_pct(inside, 95):6.1f} ms · max {max(inside):6.1f} ms ({len(inside)} analyses)")
+        scanned = re.search(r"Scanned ([\d,]+) files in ([\d.]+) s", server_log.read_text("utf-8"))
+        if scanned:
+            print(f"workspace scan: {scanned.group(1)} files in {scanned.group(2)} s, in the background")
         print(f"first diagnostics of the open file: {', '.join(c for c in ours['first_codes'] if c) or 'none'}")
     return 0
 
