@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import UNUSED, few_shot_source
+from cli_sources import UNUSED, few_shot_source
 
 
 def test_baseline_survives_moved_lines_and_reports_only_new(ragtune, project):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import UNUSED, few_shot_source
+from cli_sources import UNUSED, few_shot_source
 from ragtune.analyzers.models import Applicability, FileEdit, Finding, Fix, NewFile, Range, Remedy, Severity, TextEdit
 from ragtune.server import fixes
 from ragtune.server.cache import content_hash

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import UNUSED
+from cli_sources import UNUSED
 
 REPO = Path(__file__).resolve().parents[2]
 VOLATILE = '''from openai import OpenAI

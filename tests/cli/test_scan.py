@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import UNUSED, few_shot_source
+from cli_sources import UNUSED, few_shot_source
 from ragtune.analyzers.workspace import Workspace
 from ragtune.server.cache import CACHE_DIR_NAME, FindingsCache
 from ragtune.server.runner import EngineOptions, RecordingWorkspace, build_engine, scan
