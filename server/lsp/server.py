@@ -135,6 +135,13 @@ class RagtuneLanguageServer(LanguageServer):
             except Exception:  # the log must never take the server down
                 log.debug("could not send a log message", exc_info=True)
 
+    def report_server_error(self, error: Exception, source) -> None:
+        """Log an internal error (the client's log, stderr, --log-file) and go on.
+
+        pygls's default also pops up a message for every failed notification; during
+        typing that would be a storm of dialogs for one bug."""
+        self.log(f"internal error ({source.__name__ if isinstance(source, type) else source}): {error}", types.MessageType.Error)
+
     def tell_user(self, message: str, level: types.MessageType = types.MessageType.Warning) -> None:
         self.log(message, level)
         try:
