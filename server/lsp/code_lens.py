@@ -42,5 +42,7 @@ def register(server: RagtuneLanguageServer) -> None:
             if line >= len(doc.lines):
                 continue
             rng = types.Range(start=types.Position(line=line, character=0), end=types.Position(line=line, character=0))
-            lenses.append(types.CodeLens(range=rng, command=types.Command(title=lens_title(site), command=SHOW_BREAKDOWN, arguments=[params.text_document.uri, index])))
+            # the figures as data too, so a client (the status bar) need not parse the title
+            data = {"tokens": site["tokens"], "exact": site["exact"], "cost_per_1k": site["cost_per_1k"], "model": site["model"]}
+            lenses.append(types.CodeLens(range=rng, command=types.Command(title=lens_title(site), command=SHOW_BREAKDOWN, arguments=[params.text_document.uri, index]), data=data))
         return lenses

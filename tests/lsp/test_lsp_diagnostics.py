@@ -149,3 +149,30 @@ async def test_a_cancelled_request_is_answered_as_cancelled_and_the_server_goes_
         uri = open_doc(client, workspace / "other.py")
         report = await pull(client, uri)
         assert codes(report.items) == ["RT001"]
+
+
+async def test_a_pulling_client_is_asked_to_refresh_after_a_cross_file_change(workspace):
+    (workspace / "prompts_mod.py").write_text(f'SYSTEM = """{big_system_prompt()}\n"""\n', "utf-8")
+    app = workspace / "app.py"
+    app.write_text(
+        "from openai import OpenAI\nfrom prompts_mod import SYSTEM\n\nclient = OpenAI()\n\n\n"
+        "def answer(q):\n    return client.chat.completions.create(model=\"gpt-4o\", messages=[{\"role\": \"system\", \"content\": SYSTEM}, {\"role\": \"user\", \"content\": q}])\n",
+        "utf-8",
+    )
+    async with session(workspace, "neovim-pull", pull=True) as client:
+        app_uri = open_doc(client, app)
+        first = await pull(client, app_uri)
+        assert "FT201" in codes(first.items)
+        mod_uri = open_doc(client, workspace / "prompts_mod.py")
+        await pull(client, mod_uri)
+        refreshes = client.diagnostic_refresh_count
+        change_doc(client, mod_uri, 2, 'SYSTEM = """You are a short prompt."""\n')
+        await pull(client, mod_uri)
+        for _ in range(500):  # round trips until the server's refresh request has arrived
+            if client.diagnostic_refresh_count > refreshes:
+                break
+            await pull(client, mod_uri)
+        assert client.diagnostic_refresh_count > refreshes, "the server asked the client to pull again"
+        again = await pull(client, app_uri, previous=first.result_id)
+        assert isinstance(again, types.RelatedFullDocumentDiagnosticReport) and "FT201" not in codes(again.items)
+    assert client.published == []
