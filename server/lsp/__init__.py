@@ -36,5 +36,6 @@ def run_server(log_file: str | None = None) -> int:
     try:
         server.start_io(stdin=sys.stdin.buffer, stdout=stdout)
     finally:
-        backend.stop()
+        for process in server.backends():
+            process.stop()
     return 0

@@ -9,7 +9,6 @@ current configuration and buffers (the caller re-sends what it needs).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import os
 import subprocess
@@ -27,11 +26,9 @@ class AnalysisProcess:
         self._out = conn_out
         self._in = conn_in
         self._send_lock = threading.Lock()
-        self._ids = itertools.count(1)
         self._handler: Callable[[tuple], None] | None = None
         self._early: list[tuple] = []
         self._lock = threading.Lock()
-        self.on_exit: Callable[[int | None], None] | None = None
         threading.Thread(target=self._read, name="ragtune-answers", daemon=True).start()
 
     @classmethod
@@ -51,9 +48,6 @@ class AnalysisProcess:
         proc.stdin.close()
         proc.stdout.close()
         return cls(proc, conn_out, conn_in)
-
-    def next_id(self) -> int:
-        return next(self._ids)
 
     def attach(self, loop: asyncio.AbstractEventLoop, handler: Callable[[tuple], None]) -> None:
         """Deliver answers to ``handler`` on ``loop`` (answers that came earlier first)."""

@@ -73,8 +73,13 @@ def is_config_file(path: str) -> bool:
     return Path(path).name in CONFIG_FILES
 
 
+def init_message(ls: RagtuneLanguageServer) -> tuple:
+    return ("init", ls.root or str(Path.cwd()), ls.settings, "editor settings (ragtune)")
+
+
 def send_init(ls: RagtuneLanguageServer) -> None:
-    ls.backend.send(("init", ls.root or str(Path.cwd()), ls.settings, "editor settings (ragtune)"))
+    for backend in ls.backends():
+        backend.send(init_message(ls))
 
 
 async def reload_configuration(ls: RagtuneLanguageServer, reanalyse: bool = True, files_changed: bool = False) -> None:

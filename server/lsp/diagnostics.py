@@ -67,9 +67,11 @@ def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = T
     older = [jid for jid, j in ls.jobs.items() if j["path"] == path and j["kind"] == "open"]
     for jid in older:
         ls.log(f"{path}: version {ls.jobs.pop(jid)['version']} superseded by version {doc.version}; its diagnostics are skipped")
-    job_id = ls.backend.next_id()
+    job_id = ls.next_id()
     ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter()}
     ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))
+    if ls._scan_backend is not None and text is not None:
+        ls.scan_backend.send(("overlay", path, text))  # files not open that read this buffer
     if with_dependents:
         reanalyse_dependents(ls, path)
 
@@ -78,9 +80,9 @@ def send_closed_job(ls: RagtuneLanguageServer, path: str) -> None:
     """Analyse a file that is not open, from disk (and the open buffers it reads)."""
     if path in ls.doc_uris:
         return
-    job_id = ls.backend.next_id()
+    job_id = ls.next_id()
     ls.jobs[job_id] = {"kind": "closed", "uri": ls.uri_of(path), "path": path, "version": None, "lines": None, "sent": time.perf_counter()}
-    ls.backend.send(("analyze", job_id, path, None, ("closed", None)))
+    ls.scan_backend.send(("analyze", job_id, path, None, ("closed", None)))
 
 
 def reanalyse_dependents(ls: RagtuneLanguageServer, path: str) -> None:
@@ -155,6 +157,8 @@ def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | 
     result.result_id = f"{digest}@{version}"
     previous = ls.results.get(path)
     ls.results[path] = result
+    if version is not None:
+        ls.first_result.set()
     changed = previous is None or previous.result_id != result.result_id
     if version is not None and (previous is None or previous.sites != result.sites):
         request_code_lens_refresh(ls)
@@ -341,7 +345,8 @@ def register(server: RagtuneLanguageServer) -> None:
             return
         ls.doc_uris.pop(path, None)
         ls.untitled.pop(uri, None)
-        ls.backend.send(("close", path))
+        for backend in ls.backends():
+            backend.send(("close", path))
         was = ls.results.pop(path, None)
         for fut in ls.waiters.pop(path, []):
             if not fut.done():

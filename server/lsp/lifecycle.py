@@ -32,10 +32,7 @@ def register(server: RagtuneLanguageServer) -> None:
             from .configuration import apply_server_options
 
             apply_server_options(ls, options)
-        ls.backend.attach(asyncio.get_running_loop(), lambda msg: on_answer(ls, msg))
-        from .configuration import send_init
-
-        send_init(ls)  # file settings at once; client settings follow after initialized
+        attach_backend(ls, ls.backend, "editor")  # file settings at once; client settings follow after initialized
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: RagtuneLanguageServer, params: types.InitializedParams):
@@ -47,18 +44,35 @@ def register(server: RagtuneLanguageServer) -> None:
         await reload_configuration(ls, reanalyse=True)
         await register_watchers(ls)
         if ls.root:
+            # the scan's process starts once the first open file has its diagnostics
+            # (or soon, when none is opened): both would compete for the same cores
+            try:
+                await asyncio.wait_for(ls.first_result.wait(), timeout=2.0)
+            except asyncio.TimeoutError:
+                pass
             await start_scan(ls)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: RagtuneLanguageServer, params: None):
-        backend = ls._backend
-        if backend is not None:
-            backend.on_exit = None
-            ls.shutting_down = True
+        ls.shutting_down = True
+        for backend in ls.backends():
             backend.stop()
 
 
-def on_answer(ls: RagtuneLanguageServer, msg: tuple) -> None:
+def attach_backend(ls: RagtuneLanguageServer, backend, role: str) -> None:
+    """Route a process's answers here; tell it the configuration and the open buffers."""
+    from .configuration import init_message
+
+    backend.attach(asyncio.get_running_loop(), lambda msg: on_answer(ls, msg, role))
+    backend.send(init_message(ls))
+    if role == "scan":
+        for path, uri in ls.doc_uris.items():
+            doc = ls.open_document(uri)
+            if doc is not None:
+                backend.send(("overlay", path, doc.source))
+
+
+def on_answer(ls: RagtuneLanguageServer, msg: tuple, role: str = "editor") -> None:
     from . import diagnostics, scan
 
     op = msg[0]
@@ -74,17 +88,18 @@ def on_answer(ls: RagtuneLanguageServer, msg: tuple) -> None:
     elif op == "scan_done":
         scan.on_scan_done(ls, msg[1], msg[2], msg[3])
     elif op == "init_done":
-        from .configuration import on_config_applied
+        if role == "editor":  # both processes check the same settings: report once
+            from .configuration import on_config_applied
 
-        on_config_applied(ls, msg[1])
+            on_config_applied(ls, msg[1])
     elif op == "exited":
-        _restart(ls, msg[1])
+        _restart(ls, msg[1], role)
 
 
 MAX_RESTARTS = 5
 
 
-def _restart(ls: RagtuneLanguageServer, code: int | None) -> None:
+def _restart(ls: RagtuneLanguageServer, code: int | None, role: str) -> None:
     if getattr(ls, "shutting_down", False):
         return
     ls.restarts = getattr(ls, "restarts", 0) + 1
@@ -92,13 +107,16 @@ def _restart(ls: RagtuneLanguageServer, code: int | None) -> None:
         # a process that dies at once every time would otherwise be restarted forever
         ls.tell_user(f"ragtune: the analysis process keeps exiting (code {code}); diagnostics are off until the server restarts. See the log.", types.MessageType.Error)
         return
-    ls.log(f"the analysis process exited (code {code}); starting it again", types.MessageType.Warning)
+    ls.log(f"the {role} analysis process exited (code {code}); starting it again", types.MessageType.Warning)
     from . import diagnostics
-    from .configuration import send_init
 
-    ls.jobs.clear()
-    ls.replace_backend()
-    ls.backend.attach(asyncio.get_running_loop(), lambda msg: on_answer(ls, msg))
-    send_init(ls)
-    for uri in list(ls.doc_uris.values()):
-        diagnostics.send_open_job(ls, uri, with_dependents=False)
+    lost = [jid for jid, job in ls.jobs.items() if (job["kind"] == "open") == (role == "editor")]
+    for jid in lost:
+        del ls.jobs[jid]
+    ls.replace_backend(role)
+    if role == "editor":
+        for uri in list(ls.doc_uris.values()):
+            diagnostics.send_open_job(ls, uri, with_dependents=False)
+    elif ls.scan_state.get("running"):
+        ls.log("the workspace scan was interrupted; files are analysed again as they change", types.MessageType.Warning)
+        ls.scan_state["running"] = False

@@ -16,7 +16,7 @@ REPORTS_PER_SECOND = 4
 
 
 async def start_scan(ls: RagtuneLanguageServer) -> None:
-    scan_id = ls.backend.next_id()
+    scan_id = ls.next_id()
     token = None
     caps = ls.client_capabilities.window
     if caps is not None and caps.work_done_progress:
@@ -29,7 +29,7 @@ async def start_scan(ls: RagtuneLanguageServer) -> None:
     ls.scan_state.update({"id": scan_id, "token": token, "started": time.perf_counter(), "last_report": 0.0, "running": True})
     if token is not None:
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="ragtune", message="Listing files", cancellable=True, percentage=0))
-    ls.backend.send(("scan", scan_id))
+    ls.scan_backend.send(("scan", scan_id))
 
 
 def on_scan_started(ls: RagtuneLanguageServer, scan_id: int, paths: list[str]) -> None:
@@ -76,4 +76,4 @@ def register(server: RagtuneLanguageServer) -> None:
     @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
     def cancel_progress(ls: RagtuneLanguageServer, params: types.WorkDoneProgressCancelParams):
         if params.token == ls.scan_state.get("token") and ls.scan_state.get("running"):
-            ls.backend.send(("cancel_scan", ls.scan_state["id"]))
+            ls.scan_backend.send(("cancel_scan", ls.scan_state["id"]))

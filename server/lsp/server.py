@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,9 @@ class RagtuneLanguageServer(LanguageServer):
 
     def __init__(self, backend: AnalysisProcess | None = None, **kwargs):
         super().__init__("ragtune", _version(), text_document_sync_kind=types.TextDocumentSyncKind.Incremental, max_workers=2, **kwargs)
-        self._backend = backend
+        self._backend = backend  # open documents
+        self._scan_backend: AnalysisProcess | None = None  # the scan and files not open
+        self._ids = itertools.count(1)
         self.encoding: str = UTF16
         self.pull_mode = False
         self.refresh_support = False
@@ -69,6 +72,7 @@ class RagtuneLanguageServer(LanguageServer):
         self.debounce: dict[str, asyncio.TimerHandle] = {}  # by uri
         self.waiters: dict[str, list[asyncio.Future]] = {}  # by path: pull requests
         self.workspace_changed = asyncio.Event()
+        self.first_result = asyncio.Event()  # an open document got its first diagnostics
         self.settings: dict[str, Any] = {}  # client settings (section "ragtune")
         self.server_options: dict[str, Any] = {"debounce-ms": 120, "code-lens": True}
         self.config_problem: str | None = None
@@ -81,17 +85,40 @@ class RagtuneLanguageServer(LanguageServer):
         self.doc_uris: dict[str, str] = {}  # path -> the uri exactly as the client sent it
 
     # -- the analysis process ----------------------------------------------
+    # Two analysis processes: one for the open documents, one for the workspace scan and
+    # files not open, so a slow scanned file never holds up the file being typed in.
     @property
     def backend(self) -> AnalysisProcess:
         if self._backend is None:
             self._backend = AnalysisProcess.spawn()
         return self._backend
 
-    def replace_backend(self) -> AnalysisProcess:
-        old, self._backend = self._backend, AnalysisProcess.spawn()
-        if old is not None:
-            old.on_exit = None
+    @property
+    def scan_backend(self) -> AnalysisProcess:
+        if self._scan_backend is None:
+            self._scan_backend = AnalysisProcess.spawn()
+            self.on_new_backend(self._scan_backend, "scan")
+        return self._scan_backend
+
+    def backends(self) -> list[AnalysisProcess]:
+        return [b for b in (self._backend, self._scan_backend) if b is not None]
+
+    def on_new_backend(self, backend: AnalysisProcess, role: str) -> None:
+        """Attach a (re)started process and give it the configuration and the buffers."""
+        from .lifecycle import attach_backend
+
+        attach_backend(self, backend, role)
+
+    def replace_backend(self, role: str) -> AnalysisProcess:
+        if role == "scan":
+            self._scan_backend = None
+            return self.scan_backend
+        self._backend = AnalysisProcess.spawn()
+        self.on_new_backend(self._backend, "editor")
         return self._backend
+
+    def next_id(self) -> int:
+        return next(self._ids)
 
     # -- helpers every feature uses -------------------------------------------
     def path_of(self, uri: str) -> str | None:
