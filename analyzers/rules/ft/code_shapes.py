@@ -90,6 +90,7 @@ class FileShapes:
         self.source = ctx.text.encode("utf-8", "surrogatepass")
         self.lines = ctx.text.splitlines()
         self.python = language == "python"
+        self._all_calls: list | None = None
 
     def text(self, node) -> str:
         return text_of(node, self.source)
@@ -98,7 +99,13 @@ class FileShapes:
         return node_range(node, self.lines)
 
     def calls(self, node=None) -> Iterator:
-        for n in walk(node or self.tree.root_node):
+        if node is None:
+            # the whole-file list is asked for once per site: walk the tree once
+            if self._all_calls is None:
+                self._all_calls = [n for n in walk(self.tree.root_node) if n.type in CALL_KINDS]
+            yield from self._all_calls
+            return
+        for n in walk(node):
             if n.type in CALL_KINDS:
                 yield n
 
