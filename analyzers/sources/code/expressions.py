@@ -126,3 +126,23 @@ def chain_root(expr: Expr | None) -> Expr | None:
     while isinstance(expr, Attr):
         expr = expr.obj
     return expr
+
+
+def plus_operands(node, binary_type: str, text_of_node) -> list | None:
+    """The operands of a ``+`` chain, in order, flattened iteratively: a prompt built
+    as ``"a" + "b" + ...`` may have thousands of terms.  None when a side is missing."""
+    operands = []
+    current = node
+    while current.type == binary_type:
+        operator = current.child_by_field_name("operator")
+        if operator is None or text_of_node(operator) != "+":
+            break
+        right = current.child_by_field_name("right")
+        if right is not None:
+            operands.append(right)
+        current = current.child_by_field_name("left")
+        if current is None:
+            return None
+    operands.append(current)
+    operands.reverse()
+    return operands

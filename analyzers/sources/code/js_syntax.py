@@ -6,7 +6,7 @@ from ...models import Position, Range
 from .escapes import decode_js_string
 from .expressions import (
     Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Mapping, Name, Opaque,
-    Seq, Spread, Str, TextPiece,
+    Seq, Spread, Str, TextPiece, plus_operands,
 )
 from .positions import LineIndex
 from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts
@@ -145,20 +145,9 @@ class JsLowering:
             return Opaque(self.text(node), rng)
         if op != "+":
             return BinOp(self.text(node), rng, op, self.lower(left), self.lower(right))
-        operands = [right]
-        current = left
-        while current is not None and current.type == "binary_expression":
-            o = current.child_by_field_name("operator")
-            if o is None or self.text(o) != "+":
-                break
-            r = current.child_by_field_name("right")
-            if r is not None:
-                operands.append(r)
-            current = current.child_by_field_name("left")
-        if current is None:
+        operands = plus_operands(node, "binary_expression", self.text)
+        if operands is None:
             return Opaque(self.text(node), rng)
-        operands.append(current)
-        operands.reverse()
         return Concat(self.text(node), rng, [self.lower(o) for o in operands])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .escapes import decode_python_string
 from .expressions import (
     Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Mapping, Name, Opaque,
-    Seq, Spread, Str, TextPiece,
+    Seq, Spread, Str, TextPiece, plus_operands,
 )
 from .positions import LineIndex
 from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts
@@ -155,18 +155,9 @@ class PythonLowering:
             if left is None or right is None:
                 return Opaque(self.text(node), rng)
             return BinOp(self.text(node), rng, op, self.lower(left), self.lower(right))
-        # flatten the left spine iteratively: "a" + "b" + ... may have thousands of terms
-        operands = []
-        current = node
-        while current.type == "binary_operator" and (o := current.child_by_field_name("operator")) is not None and self.text(o) == "+":
-            right = current.child_by_field_name("right")
-            if right is not None:
-                operands.append(right)
-            current = current.child_by_field_name("left")
-            if current is None:
-                return Opaque(self.text(node), rng)
-        operands.append(current)
-        operands.reverse()
+        operands = plus_operands(node, "binary_operator", self.text)
+        if operands is None:
+            return Opaque(self.text(node), rng)
         return Concat(self.text(node), rng, [self.lower(o) for o in operands])
 
 
