@@ -499,42 +499,32 @@ class Reconstructor:
             spread.append(self.evaluate(expr.args[0], env))
         positional = [a for a in expr.args if not isinstance(a, Spread)] if expr.func.name == "format" else []
         auto = 0
-        out: list[PromptPart] = []
-        for part in template.parts:
-            if part.kind != "text":
-                out.append(part)
-                continue
-            last = 0
-            for match in _FORMAT_FIELD.finditer(part.text):
-                if match.start() > last:
-                    out.append(PromptPart(kind="text", text=part.text[last:match.start()], location=part.location))
-                last = match.end()
-                token = match.group(0)
-                if token in ("{{", "}}"):
-                    out.append(PromptPart(kind="text", text=token[0], location=part.location))
-                    continue
-                field_text = match.group(1) or ""
-                key = re.split(r"[!:.\[]", field_text, maxsplit=1)[0]
-                value_expr = None
-                value = None
-                if key == "" and auto < len(positional):
-                    value_expr = positional[auto]
-                    auto += 1
-                elif key.isdigit() and int(key) < len(positional):
-                    value_expr = positional[int(key)]
-                elif key in named:
-                    value_expr = named[key]
-                else:
-                    value = next((d.entries[key] for d in spread if isinstance(d, DictV) and key in d.entries), None)
-                if value_expr is not None and field_text == key:
-                    value = self.evaluate(value_expr, env)
-                if isinstance(value, StrV) and field_text == key:
-                    out.extend(value.parts)
-                else:
-                    out.append(PromptPart(kind="hole", text=field_text or (value_expr.text if value_expr else ""), location=part.location))
-            if last < len(part.text):
-                out.append(PromptPart(kind="text", text=part.text[last:], location=part.location))
-        return StrV(out)
+
+        def expand(match, part: PromptPart) -> list[PromptPart]:
+            nonlocal auto
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                return [PromptPart(kind="text", text=token[0], location=part.location)]
+            field_text = match.group(1) or ""
+            key = re.split(r"[!:.\[]", field_text, maxsplit=1)[0]
+            value_expr = None
+            value = None
+            if key == "" and auto < len(positional):
+                value_expr = positional[auto]
+                auto += 1
+            elif key.isdigit() and int(key) < len(positional):
+                value_expr = positional[int(key)]
+            elif key in named:
+                value_expr = named[key]
+            else:
+                value = next((d.entries[key] for d in spread if isinstance(d, DictV) and key in d.entries), None)
+            if value_expr is not None and field_text == key:
+                value = self.evaluate(value_expr, env)
+            if isinstance(value, StrV) and field_text == key:
+                return list(value.parts)
+            return [PromptPart(kind="hole", text=field_text or (value_expr.text if value_expr else ""), location=part.location)]
+
+        return _expand_fields(template, _FORMAT_FIELD, expand)
 
     def _substitute_holes(self, template: StrV, expr: Call, env: Env) -> StrV:
         named = {k: v for k, v in expr.kwargs if k is not None}
@@ -555,34 +545,24 @@ class Reconstructor:
         items = right.items if isinstance(right, ListV) and isinstance(right_expr, Seq) else [right]
         item_exprs = right_expr.items if isinstance(right_expr, Seq) else [right_expr]
         index = 0
-        out: list[PromptPart] = []
-        for part in template.parts:
-            if part.kind != "text":
-                out.append(part)
-                continue
-            last = 0
-            for match in _PERCENT.finditer(part.text):
-                if match.start() > last:
-                    out.append(PromptPart(kind="text", text=part.text[last:match.start()], location=part.location))
-                last = match.end()
-                name, conversion = match.group(1), match.group(2)
-                if conversion == "%":
-                    out.append(PromptPart(kind="text", text="%", location=part.location))
-                    continue
-                if name is not None:
-                    value = right.entries.get(name) if isinstance(right, DictV) else None
-                    hole_text = name
-                else:
-                    value = items[index] if index < len(items) else None
-                    hole_text = item_exprs[index].text if index < len(item_exprs) else match.group(0)
-                    index += 1
-                if isinstance(value, StrV) and conversion == "s":
-                    out.extend(value.parts)
-                else:
-                    out.append(PromptPart(kind="hole", text=hole_text, location=part.location))
-            if last < len(part.text):
-                out.append(PromptPart(kind="text", text=part.text[last:], location=part.location))
-        return StrV(out)
+
+        def expand(match, part: PromptPart) -> list[PromptPart]:
+            nonlocal index
+            name, conversion = match.group(1), match.group(2)
+            if conversion == "%":
+                return [PromptPart(kind="text", text="%", location=part.location)]
+            if name is not None:
+                value = right.entries.get(name) if isinstance(right, DictV) else None
+                hole_text = name
+            else:
+                value = items[index] if index < len(items) else None
+                hole_text = item_exprs[index].text if index < len(item_exprs) else match.group(0)
+                index += 1
+            if isinstance(value, StrV) and conversion == "s":
+                return list(value.parts)
+            return [PromptPart(kind="hole", text=hole_text, location=part.location)]
+
+        return _expand_fields(template, _PERCENT, expand)
 
     # -- paths, files, data ---------------------------------------------------------
     def _as_path(self, value) -> PathV | None:
@@ -737,3 +717,22 @@ def _replace_parts(parts: list[PromptPart], old: str, new_parts: list[PromptPart
             if piece:
                 out.append(PromptPart(kind="text", text=piece, location=part.location))
     return out
+
+
+def _expand_fields(template: StrV, pattern: re.Pattern[str], expand) -> StrV:
+    """Rebuild a template, replacing each match of ``pattern`` in its text parts by
+    ``expand(match, part)``; holes and the text between matches are kept as they are."""
+    out: list[PromptPart] = []
+    for part in template.parts:
+        if part.kind != "text":
+            out.append(part)
+            continue
+        last = 0
+        for match in pattern.finditer(part.text):
+            if match.start() > last:
+                out.append(PromptPart(kind="text", text=part.text[last : match.start()], location=part.location))
+            last = match.end()
+            out.extend(expand(match, part))
+        if last < len(part.text):
+            out.append(PromptPart(kind="text", text=part.text[last:], location=part.location))
+    return StrV(out)

@@ -181,3 +181,21 @@ def test_client_imported_from_another_module_is_evidence(tmp_path):
     f = extract_code_facts(str(tmp_path / "a.py"), code, "python", Workspace(tmp_path))
     assert [(s.sdk, s.system.text) for s in f.sites] == [("anthropic", "Be short.")]
     assert may_contain_llm_calls(code)
+
+
+def test_format_and_percent_templates_keep_unknown_fields_as_holes(tmp_path):
+    from ragtune.analyzers.sources.code import extract_code_facts
+    from ragtune.analyzers.workspace import Workspace
+
+    src = (
+        "from openai import OpenAI\nc = OpenAI()\n"
+        'T = "Hi {name}, {{x}} {0} tone={tone}"\n'
+        'P = "Dear %s, 100%% %(k)s"\n'
+        "def f(u):\n"
+        '    c.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": T.format("a", name=u, tone="warm")},'
+        ' {"role": "user", "content": P % (u,)}])\n'
+    )
+    site = extract_code_facts(str(tmp_path / "x.py"), src, "python", Workspace(tmp_path)).sites[0]
+    assert site.system.text == "Hi {name}, {x} a tone=warm"
+    assert site.system.holes == ["name"]
+    assert [(m.role, m.prompt.text) for m in site.messages] == [("user", "Dear {u}, 100% {k}")]
