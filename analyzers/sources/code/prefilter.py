@@ -15,14 +15,21 @@
    file whose only fact is a retrieval signal is still read.
 
 Every path by which ``find_call_sites`` can match needs one of these, so skipping a file
-that has none loses nothing (a test runs every positive fixture through it).  The
-literal needles are checked with ``in``; the dotted patterns with one regex made of
-fixed words and ``\\s*`` only (linear time).
+that has none loses nothing (a test runs every positive fixture through it).
+
+One pass of an Aho–Corasick automaton (pyahocorasick, C) finds every needle at once;
+testing ~100 needles with ``in`` one after another cost 2.8 s on 10,000 files (46 MB),
+the automaton 0.55 s.  Each dotted pattern adds a trigger word to the automaton (its
+first fixed word, e.g. ``completions`` for ``completions . create``); only a file that
+contains a trigger and no literal needle is searched with the dotted regex (fixed words
+and ``\\s*`` only: linear time).
 """
 
 from __future__ import annotations
 
 import re
+
+import ahocorasick
 
 from .retrieval import RETRIEVAL_NEEDLES
 from .sdk_table import CALL_PATTERNS, CLIENT_CONSTRUCTORS
@@ -49,21 +56,39 @@ def _literal_needles() -> tuple[str, ...]:
     return tuple(minimal)
 
 
-def _dotted_pattern() -> re.Pattern[str]:
-    alternatives: set[str] = set()
+def _dotted_alternatives() -> dict[str, str]:
+    """Regex alternative → the fixed word every text it matches contains."""
+    alternatives: dict[str, str] = {}
     for row in CALL_PATTERNS:
         segments = row.api.split(".")
         if len(segments) >= 2:
-            alternatives.add(r"\s*\.\s*".join(re.escape(s) for s in segments[-2:]))
+            alternatives[r"\s*\.\s*".join(re.escape(s) for s in segments[-2:])] = segments[-2]
         if row.receivers:
-            alternatives.add(r"\.\s*" + re.escape(segments[-1]) + r"\b")
-    return re.compile("|".join(sorted(alternatives)))
+            alternatives[r"\.\s*" + re.escape(segments[-1]) + r"\b"] = segments[-1]
+    return alternatives
 
 
+def _automaton(literals: tuple[str, ...], triggers: set[str]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in triggers:
+        automaton.add_word(word, False)
+    for word in literals:  # a literal that is also a trigger is conclusive
+        automaton.add_word(word, True)
+    automaton.make_automaton()
+    return automaton
+
+
+_DOTTED = _dotted_alternatives()
 PREFILTER_NEEDLES = _literal_needles()
-PREFILTER_PATTERN = _dotted_pattern()
+PREFILTER_PATTERN = re.compile("|".join(sorted(_DOTTED)))
+_AUTOMATON = _automaton(PREFILTER_NEEDLES, set(_DOTTED.values()))
 
 
 def may_contain_llm_calls(text: str) -> bool:
     """False only when the file certainly has no LLM call site and no retrieval signal."""
-    return any(needle in text for needle in PREFILTER_NEEDLES) or PREFILTER_PATTERN.search(text) is not None
+    triggered = False
+    for _end, conclusive in _AUTOMATON.iter(text):
+        if conclusive:
+            return True
+        triggered = True
+    return triggered and PREFILTER_PATTERN.search(text) is not None
