@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from dataset_harness import checked_codes, dataset_file, expectations, fixture_datasets, knowledge_lines, run  # noqa: E402
+from near_duplicates import generate, run_scan, score, true_jaccard  # noqa: E402
 
 
 def main() -> int:
@@ -48,7 +49,24 @@ def main() -> int:
     print(f"DS3xx per line: precision {ratio(ds_tp, ds_tp + ds_fp)}  recall {ratio(ds_tp, ds_tp + ds_fn)}  (tp {ds_tp}, fp {ds_fp}, fn {ds_fn})")
     for m in misjudged:
         print("  " + m)
+    measure_near_duplicates()
     return 0
+
+
+def measure_near_duplicates() -> None:
+    import tempfile
+
+    data = generate()
+    with tempfile.TemporaryDirectory() as folder:
+        report = run_scan(data, folder)
+    s = score(report.pairs, data)
+    # the copies whose true similarity is at or above the threshold: the ones DS302 must find
+    above = {line for line, of in data.copies.items() if true_jaccard(data.lines[of], data.lines[line]) >= 0.8}
+    found = {line for line, of, _, _ in report.pairs if data.copies.get(line) == of}
+    print(f"DS302 near duplicates (generated, {len(data.lines)} examples, {s['positives']} edited copies, {s['negatives_similar']} similar non-copies):")
+    print(f"  precision {s['precision']:.3f}  recall {s['recall']:.3f}  (tp {s['tp']}, fp {s['fp']}, fn {s['fn']})")
+    print(f"  recall on the {len(above)} copies with true Jaccard >= 0.8: {len(found & above) / len(above) if above else 1:.3f}; "
+          f"flagged below it: {len(found - above)}")
 
 
 if __name__ == "__main__":
