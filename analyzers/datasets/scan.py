@@ -158,10 +158,9 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
     """The per-line work, shared by every reader and by each worker."""
     enc = get_encoding(opts.encoding)
     encode = enc.encode_ordinary
-    table = dup.canonical_token_table(enc)
-    canon = table.__getitem__
     keep = opts.keep
     limit = opts.context_limit
+    sketch_ids = spill.ids if spill is not None else None
     r = ChunkResult()
     if opts.keep_knowledge_lines:
         r.knowledge_lines = []
@@ -194,7 +193,8 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
         r.examples += 1
         tokens = TOKENS_PER_EXAMPLE
         trained = 0
-        canonical: list[int] = []
+        if sketch_ids is not None:
+            sketch_start = len(sketch_ids)
         for turn in record.turns:
             count, ids = _token_ids(encode, turn.text) if turn.text else (0, [])
             n = count + TOKENS_PER_TURN
@@ -203,8 +203,10 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
             tokens += n
             if turn.trained:
                 trained += n
-            if turn.role != "system" and ids and len(canonical) < _SHINGLE_TOKENS:
-                canonical.extend(filter(None, map(canon, ids[:_SHINGLE_TOKENS])))
+            if sketch_ids is not None and turn.role != "system" and ids:
+                room = _SHINGLE_TOKENS - (len(sketch_ids) - sketch_start)
+                if room > 0:
+                    sketch_ids.extend(ids if len(ids) <= room else ids[:room])
         r.tokens += tokens
         r.trained_tokens += trained
         if tokens > r.max_tokens:
@@ -214,13 +216,8 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
             if len(r.over_context) < keep:
                 r.over_context.append((line, tokens))
         if spill is not None and record.turns:
-            spill.add(dup.exact_key(_exact_hash(record.turns)), line)
-            sig = dup.signature(canonical)
-            if sig is not None:
-                packed, keys = sig
-                spill.add_signature(line, packed)
-                for key in keys:
-                    spill.add(key, line)
+            spill.end_example(line, _exact_hash(record.turns))
+            sketch_ids = spill.ids  # a new array once a batch has been sketched
         if opts.classify and not record.problems:
             judgment = judge_example(record, opts.docs)
             if judgment.verdict == "empty":
@@ -243,7 +240,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
 
 
 def _worker(path: str, start: int, end: int, worker: int, opts: ScanOptions, folder: str, partitions: int) -> ChunkResult:
-    spill = dup.SpillWriter(folder, worker, partitions)
+    spill = dup.SpillWriter(folder, worker, partitions, get_encoding(opts.encoding))
     try:
         with open(path, "rb", buffering=1024 * 1024) as f:
             items = ((raw.number, parse_line(raw)) for raw in iter_lines(f, start, end))
@@ -273,7 +270,7 @@ def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, worke
     partitions = max(1, min(256, size // PARTITION_BYTES))
     with tempfile.TemporaryDirectory(prefix="ragtune-ds-") as folder:
         if workers <= 1:
-            spill = dup.SpillWriter(folder, 0, partitions)
+            spill = dup.SpillWriter(folder, 0, partitions, get_encoding(opts.encoding))
             try:
                 if text is not None:
                     items: Iterator = ((raw.number, parse_line(raw)) for raw in iter_text_lines(text))
