@@ -49,7 +49,7 @@ from pathlib import Path
 
 from ...models import Evidence, Finding, Location, PromptSite, Range, Remedy
 from ..base import FileContext
-from .code_shapes import FUNCTION_KINDS, FileShapes, callee_matches, callee_text, file_shapes, walk
+from .code_shapes import FUNCTION_KINDS, FileShapes, callee_matches, callee_text, file_shapes
 from .prompt_spans import structured_output_hint
 
 NEEDLES = ("```", "json_repair", "jsonrepair", "repair_json", "dirtyjson", "demjson", "rfind(", "lastIndexOf(", "literal_eval", "\\{")
@@ -97,8 +97,8 @@ def repairs_in(shapes: FileShapes, scope) -> list[Repair]:
             found.append(Repair(call, "regex extraction of JSON"))
         elif last == "replace" and _BOOL_FIX.search(args_text):
             found.append(Repair(call, "true/false rewritten for ast.literal_eval"))
-    for node in walk(scope):
-        if node.type == "subscript" and not _outside(shapes, node, scope) and _BRACE_INDEX.search(shapes.text(node)):
+    for node in shapes.nodes(("subscript",), scope):
+        if not _outside(shapes, node, scope) and _BRACE_INDEX.search(shapes.text(node)):
             found.append(Repair(node, "slicing from the first { to the last }"))
     if not parses:
         # mending for no parser is reading (files extracted from fenced blocks)
@@ -174,9 +174,7 @@ def _span(shapes: FileShapes, repairs: list[Repair]) -> Range:
 def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair]]]:
     """Functions of this file that repair their parameter's text: name → (node, repairs)."""
     out: dict[str, tuple[object, list[Repair]]] = {}
-    for node in walk(shapes.tree.root_node):
-        if node.type not in FUNCTION_KINDS:
-            continue
+    for node in shapes.nodes(FUNCTION_KINDS):
         params = next((c for c in node.children if c.type in _HELPER_PARAMS), None)
         if params is None or not params.named_children:
             continue

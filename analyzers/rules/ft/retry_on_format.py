@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from ...models import Applicability, Evidence, FileEdit, Finding, Fix, PromptSite, Range, Remedy, TextEdit
 from ...prices import format_money
 from ..base import FileContext, measure_prompt
-from .code_shapes import FileShapes, callee_text, file_shapes, first_int, int_or_constant, walk
+from .code_shapes import FileShapes, callee_text, contains_any, file_shapes, first_int, int_or_constant
 from .prompt_spans import sent_prompts, structured_output_hint
 
 # Substrings that make a file without call sites worth parsing for library re-asks.
@@ -144,8 +144,8 @@ def _loop_shape(shapes: FileShapes, call) -> RetryShape | None:
             handlers = shapes.handlers(n)
             format_handlers = [h for h in handlers if not shapes.handler_is_transport_only(h)]
             outside_continue = any(
-                c.type == "continue_statement" and not any(h.start_byte <= c.start_byte < h.end_byte for h in handlers)
-                for c in walk(n)
+                not any(h.start_byte <= c.start_byte < h.end_byte for h in handlers)
+                for c in shapes.nodes(("continue_statement",), n)
             )
             if not format_handlers and not outside_continue:
                 return None  # retries on transport errors only, or a loop that does not retry
@@ -279,7 +279,7 @@ def _options(shapes: FileShapes, call) -> dict[str, object]:
 
 def _library_shapes(shapes: FileShapes) -> Iterator[RetryShape]:
     text = shapes.ctx.text
-    if not any(n in text for n in LIBRARY_NEEDLES):
+    if not contains_any(text, LIBRARY_NEEDLES):
         return
     for call in shapes.calls():
         callee = callee_text(call, shapes.source)

@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterator
 
 from ...models import Evidence, Finding
+from ...needles import Needles
 from ..base import FileContext, text_offset_to_location
 
 # Demands for citations, in the languages ragtune's classifier covers.
@@ -48,6 +49,17 @@ _CITATION_DEMAND = re.compile(
     r"|出典|引用元",
     re.I,
 )
+# Every alternative above contains one of these (in case-folded text); a prompt with
+# none is not searched, since the case-insensitive regex costs ~0.3 ms per large prompt.
+_DEMAND_WORDS = Needles(["cit", "footnote", "source", "reference", "quote", "[1", "[doc", "zitier", "quellen", "出典", "引用元"])
+
+
+def citation_demand(text: str) -> re.Match[str] | None:
+    if not _DEMAND_WORDS.any_in(text.casefold()):
+        return None
+    return _CITATION_DEMAND.search(text)
+
+
 # Placeholders that mean "retrieved text goes here" even when the filling code is not visible.
 _CONTEXT_HOLE = re.compile(r"(?:context|document|docs|passage|chunk|source|search|retriev|knowledge|evidence|snippet|result)", re.I)
 # Models that search the web themselves.
@@ -60,7 +72,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         prompts += [m.prompt for m in site.messages if m.role in ("system", "developer", "user")]
         match = None
         for prompt in prompts:
-            m = _CITATION_DEMAND.search(prompt.text)
+            m = citation_demand(prompt.text)
             if m:
                 match = (prompt, m)
                 break

@@ -1,6 +1,6 @@
 """Retrieval signals: vector stores, retrievers, search tools, embeddings.
 
-Matching is on literal needles (one alternation of fixed strings: linear time), then
+Matching is on literal needles (found in one pass, see ``analyzers/needles.py``), then
 widened to the identifier around the match, so ``PineconeVectorStore`` is reported as
 written.
 """
@@ -8,9 +8,9 @@ written.
 from __future__ import annotations
 
 import bisect
-import re
 
 from ...models import Evidence, Location, Range
+from ...needles import Needles
 
 RETRIEVAL_NEEDLES: dict[str, str] = {
     # vector stores
@@ -40,10 +40,7 @@ RETRIEVAL_NEEDLES: dict[str, str] = {
 # short words that are only signals on their own
 _WORD_NEEDLES = {"knn": "vector store", "embed": "embeddings"}
 
-_PATTERN = re.compile(
-    "|".join(re.escape(n) for n in sorted(RETRIEVAL_NEEDLES, key=len, reverse=True))
-    + "|" + "|".join(rf"\b{w}\b" for w in _WORD_NEEDLES)
-)
+_NEEDLES = Needles(RETRIEVAL_NEEDLES, words=_WORD_NEEDLES)
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 
 
@@ -53,18 +50,9 @@ def _category(needle: str) -> str:
 
 def mentions_retrieval(text: str) -> str | None:
     """The first retrieval needle in ``text``, or None."""
-    match = _PATTERN.search(text)
-    if match is None:
-        return None
-    if match.group(0) == "embed" and not text[match.end():match.end() + 1] == "(":
-        return mentions_retrieval_after(text, match.end())
-    return match.group(0)
-
-
-def mentions_retrieval_after(text: str, start: int) -> str | None:
-    for match in _PATTERN.finditer(text, start):
-        if match.group(0) != "embed" or text[match.end():match.end() + 1] == "(":
-            return match.group(0)
+    for _start, end, needle in _NEEDLES.finditer(text):
+        if needle != "embed" or text[end:end + 1] == "(":
+            return needle
     return None
 
 
@@ -85,27 +73,26 @@ def find_retrieval_signals(text: str, path: str, comment_prefix: str) -> list[Ev
     found: list[Evidence] = []
     seen: set[tuple[int, str]] = set()
     newline_scan = 0
-    for match in _PATTERN.finditer(text):
-        needle = match.group(0)
-        if needle == "embed" and text[match.end():match.end() + 1] != "(":
+    for match_start, match_end, needle in _NEEDLES.finditer(text):
+        if needle == "embed" and text[match_end:match_end + 1] != "(":
             continue
         # extend the line table lazily up to this match
         while True:
-            nl = text.find("\n", newline_scan, match.start())
+            nl = text.find("\n", newline_scan, match_start)
             if nl < 0:
-                newline_scan = match.start()
+                newline_scan = match_start
                 break
             line_starts.append(nl + 1)
             newline_scan = nl + 1
-        line = bisect.bisect_right(line_starts, match.start()) - 1
-        line_text_before = text[line_starts[line]:match.start()]
+        line = bisect.bisect_right(line_starts, match_start) - 1
+        line_text_before = text[line_starts[line]:match_start]
         if comment_prefix in line_text_before:
             continue
-        name = _widen(text, match.start(), match.end())
+        name = _widen(text, match_start, match_end)
         if (line, name) in seen:
             continue
         seen.add((line, name))
-        column = match.start() - line_starts[line]
+        column = match_start - line_starts[line]
         rng = Range.of(line, column, line, column + len(needle))
         found.append(Evidence(message=f"{_category(needle)}: {name}", location=Location(path=path, range=rng)))
     return found
