@@ -54,14 +54,19 @@ class Workspace:
                 self._overlays[key] = text
 
     def overlay(self, path: str) -> str | None:
+        if not self._overlays:  # the CLI has none: skip resolving (a stat per path component)
+            return None
         return self._overlays.get(str(Path(path).resolve()))
 
     def read_text(self, path: str | os.PathLike[str], max_bytes: int = MAX_SOURCE_BYTES) -> str:
         """Text of a file (overlay first).  Raises UnreadableFile with the reason."""
-        key = str(Path(path).resolve())
-        text = self._overlays.get(key)
-        if text is not None:
-            return text
+        if self._overlays:
+            key = str(Path(path).resolve())
+            text = self._overlays.get(key)
+            if text is not None:
+                return text
+        else:
+            key = os.path.abspath(path)
         try:
             size = os.path.getsize(key)
         except OSError as exc:
@@ -69,10 +74,15 @@ class Workspace:
         if size > max_bytes:
             raise UnreadableFile(f"file is {size / 1024 / 1024:.1f} MB, over the {max_bytes // (1024 * 1024)} MB limit for source files")
         try:
-            raw = Path(key).read_bytes()
+            raw = self._read_bytes(key)
         except OSError as exc:
             raise UnreadableFile(exc.strerror or str(exc)) from None
         return decode_source(raw, key)
+
+    def _read_bytes(self, path: str) -> bytes:
+        """The one place file bytes are read (a subclass may note what it read)."""
+        with open(path, "rb") as f:
+            return f.read()
 
     def try_read_text(self, path: str | os.PathLike[str]) -> str | None:
         try:

@@ -35,6 +35,12 @@ class RecordingWorkspace(Workspace):
         super().__init__(root)
         self._reading: list[set[str]] = []
         self._memo_reads: dict[tuple[str, str, str], set[str]] = {}
+        self.hashes: dict[str, str] = {}  # absolute path → hash of the bytes last read
+
+    def _read_bytes(self, path: str) -> bytes:
+        raw = super()._read_bytes(path)
+        self.hashes[path] = content_hash(raw)
+        return raw
 
     def begin_recording(self) -> None:
         self._reading = [set()]
@@ -46,7 +52,7 @@ class RecordingWorkspace(Workspace):
 
     def read_text(self, path, max_bytes=None):
         if self._reading:
-            self._reading[-1].add(str(Path(path).resolve()))
+            self._reading[-1].add(os.path.abspath(path))
         if max_bytes is None:
             return super().read_text(path)
         return super().read_text(path, max_bytes=max_bytes)
@@ -96,22 +102,26 @@ def build_engine(options: EngineOptions) -> Engine:
 
 
 def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileResult:
-    abs_path = str(Path(path).resolve())
-    try:
-        with open(abs_path, "rb") as f:
-            content = content_hash(f.read())
-    except OSError:
-        content = None  # the engine reports why (RT002)
+    # walked paths are resolved already (see _absolute); names the user gave may be links
+    abs_path = str(Path(path).resolve()) if explicit else os.path.abspath(path)
     workspace = engine.workspace
     recording = isinstance(workspace, RecordingWorkspace)
     if recording:
+        workspace.hashes.pop(abs_path, None)
         workspace.begin_recording()
     try:
         findings = engine.analyze_file(path, kind=kind, explicit=explicit)
     finally:
         reads = workspace.end_recording() if recording else set()
     reads.discard(abs_path)
-    deps = {dep: file_state(dep) for dep in sorted(reads)}
+    # the bytes the engine analysed, hashed as it read them; files it streams itself
+    # (datasets) or never read (too large, unknown kinds) are read once more here
+    content = workspace.hashes.pop(abs_path, None) if recording else None
+    if content is None:
+        state = file_state(abs_path)
+        content = None if state in ("missing", "unreadable") else state
+    known = workspace.hashes if recording else {}
+    deps = {dep: known.get(dep) or file_state(dep) for dep in sorted(reads)}
     return FileResult(abs_path, kind, content, findings, deps)
 
 
