@@ -150,53 +150,69 @@ def _read_chat(obj: dict) -> Record:
         return rec
     pending_tool_calls = False
     seen_non_system = False
+    problems = rec.problems
+    turns = rec.turns
     for n, m in enumerate(messages, 1):
         if not isinstance(m, dict):
-            rec.problems.append(f"message {n} is not an object")
+            problems.append(f"message {n} is not an object")
             continue
         role = m.get("role")
         if role not in _CHAT_ROLES:
-            rec.problems.append(f"message {n} has {'no role' if role is None else f'unknown role {role!r}'} (expected system, user, assistant or tool)")
+            problems.append(f"message {n} has {'no role' if role is None else f'unknown role {role!r}'} (expected system, user, assistant or tool)")
             continue
-        role = "system" if role == "developer" else ("tool" if role == "function" else role)
-        calls = _tool_call_text(m) if role == "assistant" else ""
-        text = _content_text(m.get("content"))
+        if role == "developer":
+            role = "system"
+        elif role == "function":
+            role = "tool"
+        calls = _tool_call_text(m) if role == "assistant" and ("tool_calls" in m or "function_call" in m) else ""
+        content = m.get("content")
+        text = content if type(content) is str else _content_text(content)
         if text is None and not calls:
             if "content" not in m:
-                rec.problems.append(f"message {n} ({role}) has no `content`")
-            elif m.get("content") is not None:
-                rec.problems.append(f"message {n} ({role}) has content that is neither a string nor an array of parts")
+                problems.append(f"message {n} ({role}) has no `content`")
+            elif content is not None:
+                problems.append(f"message {n} ({role}) has content that is neither a string nor an array of parts")
             else:
-                rec.problems.append(f"message {n} ({role}) has null content and no tool call")
+                problems.append(f"message {n} ({role}) has null content and no tool call")
             text = ""
         text = text or ""
         if role == "system":
             if seen_non_system:
-                rec.problems.append(f"message {n} is a system message after the conversation started; it must come first")
+                problems.append(f"message {n} is a system message after the conversation started; it must come first")
         else:
             if not seen_non_system and role == "assistant":
-                rec.problems.append(f"message {n} is an assistant turn before any user turn (wrong role order)")
+                problems.append(f"message {n} is an assistant turn before any user turn (wrong role order)")
             if role == "tool" and not pending_tool_calls:
-                rec.problems.append(f"message {n} is a tool result with no assistant tool call before it (wrong role order)")
+                problems.append(f"message {n} is a tool result with no assistant tool call before it (wrong role order)")
             seen_non_system = True
-        weight = m.get("weight", 1)
-        if "weight" in m and (weight not in (0, 1) or isinstance(weight, bool)):
-            rec.problems.append(f"message {n} has weight {weight!r}; it must be 0 or 1")
-            weight = 1
-        if "weight" in m and role != "assistant":
-            rec.problems.append(f"message {n} ({role}) has a weight; only assistant turns take one")
+        weight = 1
+        if "weight" in m:
+            weight = m["weight"]
+            if weight not in (0, 1) or isinstance(weight, bool):
+                problems.append(f"message {n} has weight {weight!r}; it must be 0 or 1")
+                weight = 1
+            if role != "assistant":
+                problems.append(f"message {n} ({role}) has a weight; only assistant turns take one")
         if role == "assistant":
             pending_tool_calls = bool(calls)
-            if not text.strip() and not calls:
-                rec.problems.append(f"message {n} is an empty assistant turn (empty completion)")
-        elif role == "user":
-            pending_tool_calls = False
-        rec.turns.append(Turn(role, text, trained=role == "assistant" and weight == 1, extra=calls))
-    assistants = [t for t in rec.turns if t.role == "assistant"]
-    if not assistants and not any("assistant" in p for p in rec.problems):
-        rec.problems.append("no assistant turn: there is nothing to learn")
-    elif assistants and not any(t.trained for t in assistants):
-        rec.problems.append("every assistant turn has weight 0: nothing in this example is trained")
+            if not calls and not text.strip():
+                problems.append(f"message {n} is an empty assistant turn (empty completion)")
+            turns.append(Turn(role, text, weight == 1, calls))
+        else:
+            if role == "user":
+                pending_tool_calls = False
+            turns.append(Turn(role, text))
+    has_assistant = has_trained = False
+    for t in turns:
+        if t.role == "assistant":
+            has_assistant = True
+            if t.trained:
+                has_trained = True
+                break
+    if not has_assistant and not any("assistant" in p for p in problems):
+        problems.append("no assistant turn: there is nothing to learn")
+    elif has_assistant and not has_trained:
+        problems.append("every assistant turn has weight 0: nothing in this example is trained")
     return rec
 
 

@@ -36,6 +36,11 @@ FIX_MAX_BYTES = 16 * 1024 * 1024
 _LONG_TEXT = 256 * 1024
 # Near-duplicate shingles use at most this many tokens of an example.
 _SHINGLE_TOKENS = 20000
+# System prompts repeat across the examples of a dataset, often word for word, and take
+# no part in duplicate shingles: their token counts are remembered, for this many
+# distinct prompts of up to this many characters (a few MB at most).
+_SYSTEM_MEMO_ENTRIES = 128
+_SYSTEM_MEMO_CHARS = 32 * 1024
 
 
 @dataclass
@@ -119,13 +124,14 @@ class DatasetFacts:
 
 
 def _exact_hash(turns) -> int:
-    h = hashlib.blake2b(digest_size=8)
+    """64 bits of blake2b over the roles and stripped texts (stable across processes,
+    unlike ``hash`` of a str)."""
+    parts = []
     for t in turns:
-        h.update(t.role.encode())
-        h.update(b"\x1f")
-        h.update(t.text.strip().encode("utf-8", "surrogatepass"))
-        h.update(b"\x1e")
-    return int.from_bytes(h.digest(), "little", signed=True)
+        parts.append(t.role)
+        parts.append(t.text.strip())
+    data = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
 
 
 def _token_ids(encode, text: str) -> tuple[int, list[int]]:
@@ -161,6 +167,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
     keep = opts.keep
     limit = opts.context_limit
     sketch_ids = spill.ids if spill is not None else None
+    system_counts: dict[str, int] = {}
     r = ChunkResult()
     if opts.keep_knowledge_lines:
         r.knowledge_lines = []
@@ -196,14 +203,27 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
         if sketch_ids is not None:
             sketch_start = len(sketch_ids)
         for turn in record.turns:
-            count, ids = _token_ids(encode, turn.text) if turn.text else (0, [])
+            text = turn.text
+            if not text:
+                count, ids = 0, None
+            elif turn.role == "system":
+                count = system_counts.get(text)
+                if count is None:
+                    count = _token_ids(encode, text)[0]
+                    if len(text) <= _SYSTEM_MEMO_CHARS:
+                        if len(system_counts) >= _SYSTEM_MEMO_ENTRIES:
+                            system_counts.clear()
+                        system_counts[text] = count
+                ids = None
+            else:
+                count, ids = _token_ids(encode, text)
             n = count + TOKENS_PER_TURN
             if turn.extra:
                 n += len(encode(turn.extra))
             tokens += n
             if turn.trained:
                 trained += n
-            if sketch_ids is not None and turn.role != "system" and ids:
+            if ids and sketch_ids is not None:
                 room = _SHINGLE_TOKENS - (len(sketch_ids) - sketch_start)
                 if room > 0:
                     sketch_ids.extend(ids if len(ids) <= room else ids[:room])
