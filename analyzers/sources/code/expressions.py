@@ -10,18 +10,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...models import Range
+from .positions import LazyRange
+
+
+def _resolved(owner) -> Range:
+    span = owner.span
+    if type(span) is LazyRange:
+        span = owner.span = span.resolve()
+    return span
 
 
 @dataclass(slots=True)
 class Expr:
     text: str
-    range: Range
+    # where it is written; converted to code points only when asked for (most lowered
+    # expressions never are, and the conversion was a third of lowering a module)
+    span: Range | LazyRange
+
+    @property
+    def range(self) -> Range:
+        return _resolved(self)
+
+    @range.setter
+    def range(self, value: Range) -> None:
+        self.span = value
 
 
 @dataclass(slots=True)
 class TextPiece:
     value: str  # decoded text
-    range: Range
+    span: Range | LazyRange
+
+    @property
+    def range(self) -> Range:
+        return _resolved(self)
 
 
 @dataclass(slots=True)

@@ -31,13 +31,13 @@ class JsLowering:
 
     def lower(self, node) -> Expr:
         kind = node.type
-        rng = self.index.node_range(node)
+        rng = self.index.lazy_range(node)
         if kind in _TRANSPARENT:
             inner = _named(node)
             return self.lower(inner[0]) if inner else Opaque(self.text(node), rng)
         if kind == "string":
             raw = self.text(node)[1:-1]
-            inner = rng
+            rng = inner = rng.resolve()
             if rng.start.line == rng.end.line and rng.end.character - rng.start.character >= 2:
                 inner = Range(start=Position(line=rng.start.line, character=rng.start.character + 1), end=Position(line=rng.end.line, character=rng.end.character - 1))
             return Str(self.text(node), rng, [TextPiece(decode_js_string(raw), inner)])
@@ -78,7 +78,7 @@ class JsLowering:
     def _item(self, node) -> Expr:
         if node.type == "spread_element":
             inner = _named(node)
-            return Spread(self.text(node), self.index.node_range(node), self.lower(inner[0]) if inner else None)
+            return Spread(self.text(node), self.index.lazy_range(node), self.lower(inner[0]) if inner else None)
         return self.lower(node)
 
     def _template(self, node, rng) -> Expr:
@@ -217,7 +217,7 @@ class JsScopeCollector:
                 facts.bind(text(name), Binding("unknown", None, stmt.start_byte, straight))
                 return
             lowered = self.lowering.lower(value)
-            facts.bind(text(name), Binding("assign", lowered, stmt.start_byte, straight, lowered.range))
+            facts.bind(text(name), Binding("assign", lowered, stmt.start_byte, straight, located=True))
             return
         if name.type == "object_pattern" and required is not None:
             facts.imported_modules.add(required)
@@ -238,7 +238,7 @@ class JsScopeCollector:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is not None and left.type == "identifier" and right is not None:
                 lowered = self.lowering.lower(right)
-                facts.bind(text(left), Binding("assign", lowered, stmt.start_byte, straight, lowered.range))
+                facts.bind(text(left), Binding("assign", lowered, stmt.start_byte, straight, located=True))
         elif node.type == "augmented_assignment_expression":
             left, right, op = node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("operator")
             if left is not None and left.type == "identifier" and right is not None:

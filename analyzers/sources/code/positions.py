@@ -41,5 +41,24 @@ class LineIndex:
         s, e = node.start_point, node.end_point
         return Range(start=self.position(s[0], s[1]), end=self.position(e[0], e[1]))
 
+    def lazy_range(self, node) -> "LazyRange":
+        """``node_range`` computed when first asked for."""
+        s, e = node.start_point, node.end_point
+        return LazyRange(self, s[0], s[1], e[0], e[1])
+
     def line(self, row: int) -> str:
         return self._lines[row] if 0 <= row < len(self._lines) else ""
+
+
+class LazyRange:
+    """A node's range in tree-sitter points, converted to a ``Range`` on demand."""
+
+    __slots__ = ("_index", "_points")
+
+    def __init__(self, index: LineIndex, start_row: int, start_byte_column: int, end_row: int, end_byte_column: int):
+        self._index = index
+        self._points = (start_row, start_byte_column, end_row, end_byte_column)
+
+    def resolve(self) -> Range:
+        sr, sc, er, ec = self._points
+        return Range(start=self._index.position(sr, sc), end=self._index.position(er, ec))

@@ -26,7 +26,7 @@ class PythonLowering:
 
     def lower(self, node) -> Expr:
         kind = node.type
-        rng = self.index.node_range(node)
+        rng = self.index.lazy_range(node)
         if kind in _TRANSPARENT:
             inner = [c for c in node.named_children if c.type != "comment"]
             return self.lower(inner[0]) if inner else Opaque(self.text(node), rng)
@@ -37,7 +37,7 @@ class PythonLowering:
             for child in node.named_children:
                 if child.type != "string":
                     continue
-                part = self._string(child, self.index.node_range(child))
+                part = self._string(child, self.index.lazy_range(child))
                 if not isinstance(part, Str):
                     return Opaque(self.text(node), rng)
                 pieces.extend(part.pieces)
@@ -81,7 +81,7 @@ class PythonLowering:
     def _item(self, node) -> Expr:
         if node.type in ("list_splat", "dictionary_splat"):
             inner = node.named_children[0] if node.named_children else None
-            return Spread(self.text(node), self.index.node_range(node), self.lower(inner) if inner else None)
+            return Spread(self.text(node), self.index.lazy_range(node), self.lower(inner) if inner else None)
         return self.lower(node)
 
     def _string(self, node, rng) -> Expr:
@@ -98,7 +98,7 @@ class PythonLowering:
                     value = decode_python_string(value)
                 if formatted:
                     value = value.replace("{{", "{").replace("}}", "}")
-                pieces.append(TextPiece(value, self.index.node_range(child)))
+                pieces.append(TextPiece(value, self.index.lazy_range(child)))
             elif child.type == "interpolation":
                 expr = child.child_by_field_name("expression")
                 if expr is None:
@@ -114,7 +114,7 @@ class PythonLowering:
         if arguments is None:
             return call
         if arguments.type == "generator_expression":
-            call.args.append(Opaque(self.text(arguments), self.index.node_range(arguments)))
+            call.args.append(Opaque(self.text(arguments), self.index.lazy_range(arguments)))
             return call
         for arg in arguments.named_children:
             if arg.type == "comment":
@@ -277,7 +277,7 @@ class PythonScopeCollector:
                     continue
                 if target.type == "identifier":
                     value = value or self.lowering.lower(right)
-                    facts.bind(text(target), Binding("assign", value, stmt.start_byte, straight, value.range))
+                    facts.bind(text(target), Binding("assign", value, stmt.start_byte, straight, located=True))
                 elif target.type in ("pattern_list", "tuple_pattern", "list_pattern"):
                     for ident in _identifiers(target):
                         facts.bind(text(ident), Binding("unknown", None, stmt.start_byte, straight))

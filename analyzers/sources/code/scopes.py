@@ -21,7 +21,12 @@ class Binding:
     expr: Expr | None
     at: int  # byte offset of the statement, to order bindings against a call
     straight: bool  # not under a branch or loop of its scope
-    range: Range | None = None  # where the bound value is written
+    located: bool = False  # the bound value is written here: ``range`` is the value's
+
+    @property
+    def range(self) -> Range | None:
+        """Where the bound value is written."""
+        return self.expr.range if self.located and self.expr is not None else None
 
 
 @dataclass(slots=True)
