@@ -6,6 +6,8 @@ findings from the same call.
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import os
 import traceback
@@ -176,9 +178,12 @@ class Engine:
 
     def _extract(self, ctx: FileContext) -> None:
         if ctx.kind in ("python", "javascript", "typescript", "tsx", "notebook"):
-            from .sources.code import extract_code_facts, may_contain_llm_calls
+            from .sources.code import extract_code_facts
 
-            if not may_contain_llm_calls(ctx.text):
+            gate = code_gate()
+            may_call, found = gate.scan(ctx.text)
+            if not may_call:
+                ctx.facts[FILE_NEEDLES_FACT] = (gate.extra, found)
                 return
             facts = extract_code_facts(ctx.path, ctx.text, ctx.kind, self.workspace, ctx.settings.default_model)
             ctx.sites = list(facts.sites)
@@ -223,6 +228,22 @@ class Engine:
             findings.extend(apply_suppressions(unused_suppression_findings(ctx, suppressions, cfg.enabled), [s for s in suppressions if s.file_level]))
         findings.sort(key=finding_sort_key)
         return findings
+
+
+# What the code gate saw in a file it found no LLM call in: (needles looked for, found).
+FILE_NEEDLES_FACT = "file_needles"
+
+
+@functools.cache
+def code_gate():
+    """The prefilter, also noting the needles rules declare as ``FILE_NEEDLES`` (the
+    strings without which a rule has nothing to find in a file with no call site)."""
+    from .sources.code.prefilter import CodeGate
+
+    extra: set[str] = set()
+    for code in BY_CODE:
+        extra.update(getattr(load_rule(code), "FILE_NEEDLES", ()))
+    return CodeGate(tuple(sorted(extra)))
 
 
 def _unreadable(ctx: FileContext, reason: str) -> Finding:

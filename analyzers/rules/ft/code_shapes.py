@@ -228,7 +228,7 @@ def file_shapes(ctx: FileContext, needles: tuple[str, ...] = ()) -> FileShapes |
     code = ctx.facts.get("code")
     tree = getattr(code, "tree", None)
     if tree is None:
-        if not ctx.sites and not contains_any(ctx.text, needles):
+        if not ctx.sites and not _needles_present(ctx, needles):
             return None
         from ...sources.code.parsing import parse_source
 
@@ -239,6 +239,14 @@ def file_shapes(ctx: FileContext, needles: tuple[str, ...] = ()) -> FileShapes |
 
 
 _NEEDLE_SETS: dict[tuple[str, ...], Needles] = {}
+
+
+def _needles_present(ctx: FileContext, needles: tuple[str, ...]) -> bool:
+    # the engine's code gate already searched this file for every rule's FILE_NEEDLES
+    seen = ctx.facts.get("file_needles")
+    if seen is not None and seen[0].issuperset(needles):
+        return not seen[1].isdisjoint(needles)
+    return contains_any(ctx.text, needles)
 
 
 def contains_any(text: str, needles: tuple[str, ...]) -> bool:

@@ -52,7 +52,8 @@ from ..base import FileContext
 from .code_shapes import FUNCTION_KINDS, FileShapes, callee_matches, callee_text, file_shapes
 from .prompt_spans import structured_output_hint
 
-NEEDLES = ("```", "json_repair", "jsonrepair", "repair_json", "dirtyjson", "demjson", "rfind(", "lastIndexOf(", "literal_eval", "\\{")
+# a file with no call site is only looked at when one of these occurs in it
+FILE_NEEDLES = NEEDLES = ("```", "json_repair", "jsonrepair", "repair_json", "dirtyjson", "demjson", "rfind(", "lastIndexOf(", "literal_eval", "\\{")
 _LIBRARIES = ("json_repair.loads", "json_repair.repair_json", "repair_json", "jsonrepair", "dirtyjson.loads", "demjson.decode", "demjson3.decode")
 _PARSERS = ("json.loads", "JSON.parse", "literal_eval", "model_validate_json", "parse_raw", "yaml.safe_load", "json5.loads", "JSON5.parse")
 _FENCE_CALLS = ("replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix", "split", "sub", "startswith", "endswith", "replaceAll", "trim", "lstrip")

@@ -74,7 +74,8 @@ from .code_shapes import FileShapes, callee_text, contains_any, file_shapes, fir
 from .prompt_spans import sent_prompts, structured_output_hint
 
 # Substrings that make a file without call sites worth parsing for library re-asks.
-LIBRARY_NEEDLES = (
+# a file with no call site is only looked at when one of these occurs in it
+FILE_NEEDLES = LIBRARY_NEEDLES = (
     "max_retries", "reask", "OutputFixingParser", "RetryOutputParser", "RetryWithErrorOutputParser",
     "Translator", "experimental_repairText",
 )

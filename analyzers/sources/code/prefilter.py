@@ -68,27 +68,53 @@ def _dotted_alternatives() -> dict[str, str]:
     return alternatives
 
 
-def _automaton(literals: tuple[str, ...], triggers: set[str]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for word in triggers:
-        automaton.add_word(word, False)
-    for word in literals:  # a literal that is also a trigger is conclusive
-        automaton.add_word(word, True)
-    automaton.make_automaton()
-    return automaton
+_LITERAL, _TRIGGER, _EXTRA, _TRIGGER_AND_EXTRA = 1, 2, 4, 6
+
+
+class CodeGate:
+    """The prefilter, plus other needles noted in the same pass.
+
+    ``scan`` returns whether the file may hold an LLM call or a retrieval signal and,
+    when it certainly holds neither, which of the ``extra`` needles occur in it (rules
+    that also look at files without call sites use them as their own gate, so a file
+    is searched once, not once per rule).
+    """
+
+    def __init__(self, extra: tuple[str, ...] = ()):
+        self.extra = frozenset(extra)
+        kinds: dict[str, int] = {}
+        for word in set(_DOTTED.values()):
+            kinds[word] = _TRIGGER
+        for word in self.extra:
+            kinds[word] = kinds.get(word, 0) | _EXTRA
+        for word in PREFILTER_NEEDLES:  # a literal is conclusive whatever else it is
+            kinds[word] = _LITERAL
+        self._automaton = ahocorasick.Automaton()
+        for word, kind in kinds.items():
+            self._automaton.add_word(word, (kind, word))
+        self._automaton.make_automaton()
+
+    def scan(self, text: str) -> tuple[bool, frozenset[str]]:
+        triggered = False
+        found: set[str] = set()
+        for _end, (kind, word) in self._automaton.iter(text):
+            if kind == _LITERAL:
+                return True, frozenset()  # the file is parsed; nothing else is needed
+            if kind & _TRIGGER:
+                triggered = True
+            if kind & _EXTRA:
+                found.add(word)
+        if triggered and PREFILTER_PATTERN.search(text) is not None:
+            return True, frozenset()
+        return False, frozenset(found)
 
 
 _DOTTED = _dotted_alternatives()
 PREFILTER_NEEDLES = _literal_needles()
 PREFILTER_PATTERN = re.compile("|".join(sorted(_DOTTED)))
-_AUTOMATON = _automaton(PREFILTER_NEEDLES, set(_DOTTED.values()))
+_GATE = CodeGate()
 
 
 def may_contain_llm_calls(text: str) -> bool:
     """False only when the file certainly has no LLM call site and no retrieval signal."""
-    triggered = False
-    for _end, conclusive in _AUTOMATON.iter(text):
-        if conclusive:
-            return True
-        triggered = True
-    return triggered and PREFILTER_PATTERN.search(text) is not None
+    return _GATE.scan(text)[0]

@@ -44,3 +44,21 @@ def test_agrees_with_the_definition_on_shuffled_fragments():
     for _ in range(2000):
         text = "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
         assert may_contain_llm_calls(text) == naive(text), repr(text)
+
+
+def test_gate_notes_extra_needles_only_in_files_it_skips():
+    from ragtune.analyzers.sources.code.prefilter import CodeGate
+
+    gate = CodeGate(("rfind(", "max_retries", "messages"))
+    assert gate.scan("end = text.rfind('}')\nx = 1\n") == (False, frozenset({"rfind("}))
+    # "messages" is both a trigger word and an extra needle
+    assert gate.scan("messages = []\n") == (False, frozenset({"messages"}))
+    assert gate.scan("client.messages.create(max_retries=2)\n") == (True, frozenset())
+    assert gate.scan("import openai\nend = text.rfind('}')\n") == (True, frozenset())
+
+
+def test_engine_gate_covers_every_rule_file_needle():
+    from ragtune.analyzers.engine import code_gate
+    from ragtune.analyzers.rules.ft import output_repair, retry_on_format
+
+    assert code_gate().extra >= set(output_repair.FILE_NEEDLES) | set(retry_on_format.FILE_NEEDLES)
