@@ -268,8 +268,15 @@ class DuplicateReport:
 
 
 def find_duplicates(folder: str, workers: int, partitions: int, line_offsets: list[int], total_lines: int, threshold: float, keep: int) -> DuplicateReport:
-    """Group the spilled keys partition by partition; count and list duplicates."""
-    marked = bytearray(total_lines // 8 + 1)
+    """Group the spilled keys partition by partition; count and list duplicates.
+
+    In each partition the keys are sorted with their lines, so each member of a group is
+    paired with the group's first line; only the pairs whose later line is not already
+    a duplicate are looked at one by one (near ones: their signatures are compared).
+    """
+    marked = np.zeros(total_lines // 8 + 1, dtype=np.uint8)  # a bit per line
+    offsets = np.asarray(line_offsets, dtype=np.int64)
+    local_mask = np.int64((1 << 40) - 1)
     sig_files = {}
     for w in range(workers):
         path = os.path.join(folder, f"sig-{w}.bin")
@@ -284,56 +291,59 @@ def find_duplicates(folder: str, workers: int, partitions: int, line_offsets: li
         data = f.read(SIG_BYTES)
         return data if len(data) == SIG_BYTES and data != _ZERO_SIG else None
 
-    def line_of(value: int) -> int:
-        return line_offsets[value >> 40] + (value & ((1 << 40) - 1))
-
     report = DuplicateReport()
     found: list[tuple[int, int, str, float]] = []
     try:
         # slots [0, partitions) hold exact keys, the rest band keys: exact ones first, so
         # a line that is an exact copy is never counted as a near one
         for slot in range(2 * partitions):
-            exact_slot = slot < partitions
-            keys = array("q")
+            chunks = []
             for w in range(workers):
                 path = os.path.join(folder, f"part-{slot}-{w}.bin")
                 if os.path.exists(path):
-                    with open(path, "rb") as f:
-                        keys.frombytes(f.read())
+                    chunks.append(np.fromfile(path, dtype=np.int64))
                     os.unlink(path)
-            first: dict[int, int] = {}
-            for i in range(0, len(keys), 2):
-                key = keys[i]
-                value = keys[i + 1]
-                rep = first.setdefault(key, value)
-                if rep == value:
-                    continue
-                a, b = line_of(rep), line_of(value)
-                if a > b:
-                    a, b = b, a
-                    first[key] = value
-                if marked[b >> 3] & (1 << (b & 7)):
-                    continue
-                if exact_slot:
-                    kind, sim = "exact", 1.0
-                else:
+            if not chunks:
+                continue
+            pairs = np.concatenate(chunks).reshape(-1, 2)
+            del chunks
+            keys, values = pairs[:, 0], pairs[:, 1]
+            lines = offsets[values >> 40] + (values & local_mask)
+            order = np.lexsort((lines, keys))
+            keys, values, lines = keys[order], values[order], lines[order]
+            starts_group = np.empty(len(keys), dtype=bool)
+            starts_group[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=starts_group[1:])
+            later = np.flatnonzero(~starts_group)
+            if not len(later):
+                continue
+            first = np.maximum.accumulate(np.where(starts_group, np.arange(len(keys)), 0))[later]
+            b = lines[later]
+            fresh = ((marked[b >> 3] >> (b & 7).astype(np.uint8)) & 1) == 0
+            later, first, b = later[fresh], first[fresh], b[fresh]
+            a = lines[first]
+            if slot < partitions:
+                # one exact key per line: no line appears twice here
+                np.bitwise_or.at(marked, b >> 3, np.left_shift(1, b & 7).astype(np.uint8))
+                report.exact += len(b)
+                shown = np.argsort(b, kind="stable")[:keep]
+                found.extend((line, of, "exact", 1.0) for line, of in zip(b[shown].tolist(), a[shown].tolist()))
+            else:
+                for line, of, rep, value in zip(b.tolist(), a.tolist(), values[first].tolist(), values[later].tolist()):
+                    if marked[line >> 3] & (1 << (line & 7)):
+                        continue  # confirmed by an earlier pair
                     sa, sb = sig_of(rep), sig_of(value)
                     if sa is None or sb is None:
                         continue
                     sim = similarity(sa, sb)
                     if sim < threshold:
                         continue
-                    kind = "near"
-                marked[b >> 3] |= 1 << (b & 7)
-                if kind == "exact":
-                    report.exact += 1
-                else:
+                    marked[line >> 3] |= 1 << (line & 7)
                     report.near += 1
-                found.append((b, a, kind, sim))
-                if len(found) > 4 * keep:
-                    found.sort()
-                    del found[keep:]
-            del keys, first
+                    found.append((line, of, "near", sim))
+            if len(found) > 4 * keep:
+                found.sort()
+                del found[keep:]
     finally:
         for f in sig_files.values():
             f.close()
