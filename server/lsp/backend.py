@@ -1,9 +1,12 @@
 """The language server's handle on the analysis process (``worker``).
 
 ``AnalysisProcess.spawn()`` is called before pygls is imported, so the two imports run
-in parallel.  Answers are read on a thread and handed to the event loop; requests are
-written from the event loop.  When the process dies it is started again and told the
-current configuration and buffers (the caller re-sends what it needs).
+in parallel.  Requests are pickled on the event loop and written to the pipe by a
+thread of their own: a pipe holds 64 KB, and a busy analysis process drains it only when
+its reader thread gets the GIL, so a write of a large buffer from the event loop could
+stall it for milliseconds per keystroke.  Answers are read on a thread and handed to the
+event loop.  When the process dies it is started again and told the current
+configuration and buffers (the caller re-sends what it needs).
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 
 log = logging.getLogger("ragtune.server")
 
@@ -25,18 +30,21 @@ class AnalysisProcess:
         self.proc = proc
         self._out = conn_out
         self._in = conn_in
-        self._send_lock = threading.Lock()
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._handler: Callable[[tuple], None] | None = None
         self._early: list[tuple] = []
         self._lock = threading.Lock()
+        self._writer = threading.Thread(target=self._write, name="ragtune-requests", daemon=True)
+        self._writer.start()
         threading.Thread(target=self._read, name="ragtune-answers", daemon=True).start()
 
     @classmethod
-    def spawn(cls) -> "AnalysisProcess":
+    def spawn(cls, role: str = "editor") -> "AnalysisProcess":
+        """Start an analysis process; ``role`` "scan" runs it at a lower CPU priority."""
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ragtune.server.lsp.worker"],
+            [sys.executable, "-m", "ragtune.server.lsp.worker", *(["--scan"] if role == "scan" else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # the worker logs to the server's stderr
@@ -64,14 +72,22 @@ class AnalysisProcess:
         for msg in early:
             self._handler(msg)
 
-    def send(self, msg: tuple) -> bool:
+    def send(self, msg: tuple) -> None:
+        """Queue ``msg``; it is written in order, without waiting for the process."""
+        self._outbox.put(bytes(ForkingPickler.dumps(msg)))
+
+    def _write(self) -> None:
+        while (data := self._outbox.get()) is not None:
+            try:
+                self._out.send_bytes(data)
+            except (OSError, ValueError) as exc:
+                # it died: the reader sees the exit and the server starts a new one
+                log.warning("the analysis process is not reachable (%s)", exc)
+                break
         try:
-            with self._send_lock:
-                self._out.send(msg)
-            return True
-        except (OSError, ValueError) as exc:
-            log.warning("the analysis process is not reachable (%s)", exc)
-            return False
+            self._out.close()
+        except OSError:
+            pass
 
     def _read(self) -> None:
         while True:
@@ -95,10 +111,9 @@ class AnalysisProcess:
             handler(("exited", code))
 
     def stop(self) -> None:
-        try:
-            self._out.close()
-        except OSError:
-            pass
+        """Close the requests (after the ones queued) and wait for the process to end."""
+        self._outbox.put(None)
+        self._writer.join(timeout=2)
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:

@@ -31,6 +31,9 @@ log = logging.getLogger("ragtune.server")
 MAX_BUFFER_CHARS = 5 * 1024 * 1024
 # How long workspace/diagnostic waits for a change before answering "unchanged".
 WORKSPACE_POLL_SECONDS = 30.0
+# The longest the scan waits for an open document's analysis without hearing more (a
+# release that never comes costs the scan this long, not the rest of the session).
+SCAN_HOLD_SECONDS = 2.0
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -70,10 +73,42 @@ def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = T
     job_id = ls.next_id()
     ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter()}
     ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))
-    if ls._scan_backend is not None and text is not None:
-        ls.scan_backend.send(("overlay", path, text))  # files not open that read this buffer
+    hold_scan(ls)
+    if text is not None:
+        # the scan process reads this buffer for files not open; it gets the text when it
+        # needs it (before a file not open is analysed) and when this analysis is done,
+        # not the whole buffer on every keystroke
+        ls.scan_overlays_behind.add(path)
     if with_dependents:
         reanalyse_dependents(ls, path)
+
+
+def hold_scan(ls: RagtuneLanguageServer) -> None:
+    """Hold the workspace scan while an open document is analysed (renewed per request)."""
+    if ls._scan_backend is None or getattr(ls, "analysis_off", False):
+        return
+    ls._scan_backend.send(("hold", SCAN_HOLD_SECONDS))
+    ls.scan_held = True
+
+
+def release_scan(ls: RagtuneLanguageServer) -> None:
+    """Let the scan go on once no open document's analysis is under way."""
+    if not ls.scan_held or any(j["kind"] == "open" for j in ls.jobs.values()):
+        return
+    ls.scan_held = False
+    if ls._scan_backend is not None:
+        ls._scan_backend.send(("hold", 0))
+
+
+def sync_scan_overlays(ls: RagtuneLanguageServer) -> None:
+    """Send the scan process the open buffers it has an older text of."""
+    behind, ls.scan_overlays_behind = ls.scan_overlays_behind, set()
+    if ls._scan_backend is None:
+        return
+    for path in sorted(behind):
+        doc = ls.open_document_at(path)
+        if doc is not None and len(doc.source) <= MAX_BUFFER_CHARS:
+            ls._scan_backend.send(("overlay", path, doc.source))
 
 
 def send_closed_job(ls: RagtuneLanguageServer, path: str) -> None:
@@ -82,7 +117,9 @@ def send_closed_job(ls: RagtuneLanguageServer, path: str) -> None:
         return
     job_id = ls.next_id()
     ls.jobs[job_id] = {"kind": "closed", "uri": ls.uri_of(path), "path": path, "version": None, "lines": None, "sent": time.perf_counter()}
-    ls.scan_backend.send(("analyze", job_id, path, None, ("closed", None)))
+    backend = ls.scan_backend
+    sync_scan_overlays(ls)  # it may read open buffers
+    backend.send(("analyze", job_id, path, None, ("closed", None)))
 
 
 def reanalyse_dependents(ls: RagtuneLanguageServer, path: str) -> None:
@@ -107,6 +144,7 @@ def reanalyse_everything(ls: RagtuneLanguageServer) -> None:
 # -- answers from the analysis process -------------------------------------------------
 def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[str, Any]) -> None:
     job = ls.jobs.pop(job_id, None)
+    release_scan(ls)
     if job is None:
         return
     if payload.get("config_error"):
@@ -125,6 +163,7 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
             return
         lines = job["lines"]
         version = job["version"]
+        sync_scan_overlays(ls)
     else:
         if path in ls.doc_uris:
             return  # the buffer is open now: its own analysis wins
@@ -345,6 +384,7 @@ def register(server: RagtuneLanguageServer) -> None:
             return
         ls.doc_uris.pop(path, None)
         ls.untitled.pop(uri, None)
+        ls.scan_overlays_behind.discard(path)
         for backend in ls.backends():
             backend.send(("close", path))
         was = ls.results.pop(path, None)

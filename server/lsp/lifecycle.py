@@ -105,6 +105,10 @@ def _restart(ls: RagtuneLanguageServer, code: int | None, role: str) -> None:
     ls.restarts = getattr(ls, "restarts", 0) + 1
     if ls.restarts > MAX_RESTARTS:
         # a process that dies at once every time would otherwise be restarted forever
+        ls.analysis_off = True  # no more holds on the scan: nothing may release them
+        if ls.scan_held and ls._scan_backend is not None:
+            ls._scan_backend.send(("hold", 0))
+        ls.scan_held = False
         ls.tell_user(f"ragtune: the analysis process keeps exiting (code {code}); diagnostics are off until the server restarts. See the log.", types.MessageType.Error)
         return
     ls.log(f"the {role} analysis process exited (code {code}); starting it again", types.MessageType.Warning)
@@ -120,3 +124,4 @@ def _restart(ls: RagtuneLanguageServer, code: int | None, role: str) -> None:
     elif ls.scan_state.get("running"):
         ls.log("the workspace scan was interrupted; files are analysed again as they change", types.MessageType.Warning)
         ls.scan_state["running"] = False
+    diagnostics.release_scan(ls)  # when no open document was waiting

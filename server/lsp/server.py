@@ -83,6 +83,8 @@ class RagtuneLanguageServer(LanguageServer):
         self.untitled: dict[str, str] = {}  # untitled: uri -> the path it is analysed as
         self.disable_cache: dict = {}  # "Disable CODE for this line" fixes of one buffer version
         self.doc_uris: dict[str, str] = {}  # path -> the uri exactly as the client sent it
+        self.scan_held = False  # the scan process was told to hold its scan
+        self.scan_overlays_behind: set[str] = set()  # open buffers the scan process has an older text of
 
     # -- the analysis process ----------------------------------------------
     # Two analysis processes: one for the open documents, one for the workspace scan and
@@ -96,7 +98,9 @@ class RagtuneLanguageServer(LanguageServer):
     @property
     def scan_backend(self) -> AnalysisProcess:
         if self._scan_backend is None:
-            self._scan_backend = AnalysisProcess.spawn()
+            self._scan_backend = AnalysisProcess.spawn("scan")
+            self.scan_held = False
+            self.scan_overlays_behind.clear()  # a new process is given every buffer
             self.on_new_backend(self._scan_backend, "scan")
         return self._scan_backend
 

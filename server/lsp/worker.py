@@ -9,6 +9,12 @@ Requests arrive as pickles on stdin and answers leave as pickles on the original
 stdout; fd 1 is pointed at stderr first, so a stray ``print`` in the engine cannot
 corrupt the answers.  Interactive requests (open documents) always run before the next
 file of a workspace scan, and a newer request for a file replaces a pending one.
+
+The server runs two of these: one for the open documents, and one (``--scan``, at a
+lower CPU priority) for the workspace scan and files not open.  While an open document's
+analysis is under way the server holds the scan (``("hold", seconds)``): on a machine
+with few cores the scan would otherwise take CPU from the file being typed in.  A hold
+lapses by itself, so a lost release cannot stop the scan for good.
 This module imports neither pygls nor lsprotocol.
 """
 
@@ -81,12 +87,20 @@ class _Requests:
         self.control: list[tuple] = []  # init, overlay, close, cancel: run first, in order
         self.interactive: OrderedDict[str, tuple] = OrderedDict()  # path -> analyze request
         self.scan: dict | None = None  # {"id", "paths", "next", "cancelled"}
+        self.held_until = 0.0  # time.monotonic() until which the scan lane waits
         self.closed = False
+
+    def scan_held_for(self) -> float:
+        """Seconds the scan lane must still wait (0: it may go on)."""
+        return max(0.0, self.held_until - time.monotonic())
 
     def put(self, msg: tuple) -> None:
         with self.cond:
             op = msg[0]
-            if op == "analyze":
+            if op == "hold":
+                # taken here, not in the loop's turn: it concerns the very next scanned file
+                self.held_until = time.monotonic() + msg[1] if msg[1] > 0 else 0.0
+            elif op == "analyze":
                 path = msg[2]
                 self.interactive.pop(path, None)  # the newer text supersedes
                 self.interactive[path] = msg
@@ -223,8 +237,14 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             write_rule_docs()  # codeDescription links, written while nothing waits
             docs_written = True
         with requests.cond:
-            while not (requests.control or requests.interactive or requests.closed or _scan_pending(requests.scan)):
-                requests.cond.wait()
+            while not (requests.control or requests.interactive or requests.closed):
+                if _scan_pending(requests.scan):
+                    held = requests.scan_held_for()
+                    if not held:
+                        break
+                    requests.cond.wait(held)
+                else:
+                    requests.cond.wait()
             if requests.closed and not requests.control and not requests.interactive:
                 return
             if requests.control:
@@ -306,6 +326,12 @@ def _control(session: AnalysisSession, requests: _Requests, msg: tuple, send) ->
 
 
 def main() -> None:
+    if "--scan" in sys.argv[1:]:
+        # the scan is background work: the editor's own process and the server come first
+        try:
+            os.nice(5)
+        except (AttributeError, OSError):
+            pass
     # fd 1 belongs to the answers; anything else printed goes to stderr
     out_fd = os.dup(1)
     os.dup2(2, 1)

@@ -233,10 +233,10 @@ def drive(argv: list[str], root: Path, target: Path, edits: int, type_line: int,
             continue
         if msg.get("method") == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri and msg["params"].get("version") is not None:
             got.setdefault(msg["params"]["version"], now)
-    latencies = sorted((got[v] - sent[v]) * 1000 - DEBOUNCE_MS for v in got if v in sent)
+    by_version = {v: (got[v] - sent[v]) * 1000 - DEBOUNCE_MS for v in got if v in sent}
     memory = client.peak_memory_mb()
     client.stop()
-    return {"label": label, "first": first, "first_codes": first_codes, "latencies": latencies, "dropped": edits - len(latencies), "memory": memory}
+    return {"label": label, "first": first, "first_codes": first_codes, "latencies": sorted(by_version.values()), "by_version": by_version, "dropped": edits - len(by_version), "memory": memory}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -330,9 +330,18 @@ def main() -> int:
         print(report(ours))
         print(report(floor))
         print(f"{'engine alone':<16} analyze_file of the open buffer: p50 {_pct(alone, 50):6.1f} ms · p95 {_pct(alone, 95):6.1f} ms · max {max(alone):6.1f} ms")
-        inside = sorted(float(m.group(1)) for m in re.finditer(r"assistant\.py version \d+: ([\d.]+) ms in the analysis process", server_log.read_text("utf-8")))
+        analysed = {int(m.group(1)): (float(m.group(2)), float(m.group(3))) for m in re.finditer(r"assistant\.py version (\d+): ([\d.]+) ms in the analysis process, ([\d.]+) ms round trip", server_log.read_text("utf-8"))}
+        inside = sorted(a for a, _ in analysed.values())
         if inside:
             print(f"{'of which analysis':<16} in the analysis process (engine + hover facts), per analysed version: p50 {_pct(inside, 50):6.1f} ms · p95 {_pct(inside, 95):6.1f} ms · max {max(inside):6.1f} ms ({len(inside)} analyses)")
+        # where the time of each timed keystroke went: the analysis itself, waiting in the
+        # analysis process (behind an older version's analysis), and the rest (debounce
+        # timer, the server's own work, the pipes, the client)
+        timed = [(lat, *analysed[v]) for v, lat in ours["by_version"].items() if v in analysed]
+        if timed:
+            waiting = sorted(r - a for _, a, r in timed)
+            rest = sorted(lat - r for lat, _, r in timed)
+            print(f"{'timed keystrokes':<16} waiting in the analysis process: p50 {_pct(waiting, 50):6.1f} ms · p95 {_pct(waiting, 95):6.1f} ms · max {max(waiting):6.1f} ms; outside it: p50 {_pct(rest, 50):6.1f} ms · p95 {_pct(rest, 95):6.1f} ms · max {max(rest):6.1f} ms")
         scanned = re.search(r"Scanned ([\d,]+) files in ([\d.]+) s", server_log.read_text("utf-8"))
         if scanned:
             print(f"workspace scan: {scanned.group(1)} files in {scanned.group(2)} s, in the background")
