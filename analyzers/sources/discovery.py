@@ -38,11 +38,14 @@ DATASET_SUFFIXES = {".jsonl"}
 
 def file_kind(path: str | Path, settings: Settings, explicit: bool = False) -> str | None:
     """'python', 'javascript', 'typescript', 'tsx', 'notebook', 'prompt', 'dataset', or None."""
-    p = Path(path)
-    name = p.name.lower()
+    # string operations only: this runs for every file of a walk
+    text = os.fspath(path)
+    folder, name = os.path.split(text)
+    name = name.lower()
     if name.endswith(COMPOUND_PROMPT_SUFFIXES):
         return "prompt"
-    suffix = p.suffix.lower()
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as pathlib: none for ".env" or "a."
     if suffix in CODE_SUFFIXES:
         return CODE_SUFFIXES[suffix]
     if suffix in TEMPLATE_SUFFIXES:
@@ -51,14 +54,14 @@ def file_kind(path: str | Path, settings: Settings, explicit: bool = False) -> s
         return "dataset"
     if suffix in PROMPT_DIR_SUFFIXES:
         prompt_dirs = {d.lower() for d in settings.prompt_dirs}
-        if any(part.lower() in prompt_dirs for part in p.parent.parts):
+        if any(part.lower() in prompt_dirs for part in folder.split(os.sep)):
             return "prompt"
         if explicit and suffix in {".txt", ".md"}:
             return "prompt"
     if suffix == ".json":
         from ..datasets.detect import looks_like_dataset
 
-        if looks_like_dataset(p):  # a JSON array of examples, or JSONL saved as .json
+        if looks_like_dataset(Path(text)):  # a JSON array of examples, or JSONL saved as .json
             return "dataset"
     return None
 
@@ -66,22 +69,24 @@ def file_kind(path: str | Path, settings: Settings, explicit: bool = False) -> s
 class _IgnoreStack:
     """The .gitignore files in force for one folder, outermost first."""
 
-    def __init__(self, entries: tuple[tuple[Path, pathspec.PathSpec], ...] = ()):
-        self.entries = entries
+    def __init__(self, entries: tuple[tuple[str, pathspec.PathSpec], ...] = ()):
+        self.entries = entries  # (folder with a trailing separator, its patterns)
 
-    def push(self, directory: Path) -> "_IgnoreStack":
-        gitignore = directory / ".gitignore"
+    def push(self, directory: str | Path) -> "_IgnoreStack":
+        directory = os.fspath(directory)
         try:
-            lines = gitignore.read_text("utf-8", errors="replace").splitlines()
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
         except OSError:
             return self
-        return _IgnoreStack((*self.entries, (directory, pathspec.PathSpec.from_lines("gitignore", lines))))
+        base = directory if directory.endswith(os.sep) else directory + os.sep
+        return _IgnoreStack((*self.entries, (base, pathspec.PathSpec.from_lines("gitignore", lines))))
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
         """git's rule: the deepest .gitignore with a matching pattern decides."""
         result = False
         for base, spec in self.entries:
-            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            rel = path[len(base):].replace(os.sep, "/") + ("/" if is_dir else "")
             verdict = spec.check_file(rel).include
             if verdict is not None:
                 result = verdict
@@ -99,19 +104,18 @@ def iter_files(roots: list[Path], settings: Settings, config_root: Path) -> Iter
 
     config_prefix = str(config_root.resolve()) + os.sep
 
-    def rel_to_config(p: Path) -> str:
+    def rel_to_config(text: str) -> str:
         # walked paths are already resolved: a string prefix check avoids a
         # resolve() system call per file, which dominated warm runs
-        text = str(p)
         if text.startswith(config_prefix):
-            return PurePosixPath(Path(text[len(config_prefix):])).as_posix()
-        return p.as_posix()
+            text = text[len(config_prefix):]
+        return text.replace(os.sep, "/")
 
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for root in roots:
         if root.is_file():
             kind = file_kind(root, settings, explicit=True)
-            resolved = root.resolve()
+            resolved = str(root.resolve())
             if resolved not in seen:
                 seen.add(resolved)
                 yield root, kind or "unknown", True
@@ -130,40 +134,43 @@ def iter_files(roots: list[Path], settings: Settings, config_root: Path) -> Iter
         for parent in reversed(parents):
             if settings.respect_gitignore:
                 stack = stack.push(parent)
-        yield from _walk(root.resolve(), stack, settings, exclude, include, rel_to_config, seen)
+        yield from _walk(str(root.resolve()), stack, settings, exclude, include, rel_to_config, seen)
 
 
-def _walk(directory, stack, settings, exclude, include, rel_to_config, seen):
+def _walk(directory: str, stack, settings, exclude, include, rel_to_config, seen):
+    # strings, not Paths, until a file is yielded: pathlib cost most of a warm run's walk
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return
+    gitignore = settings.respect_gitignore
     for entry in entries:
-        path = Path(entry.path)
+        path = entry.path
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
             is_file = entry.is_file(follow_symlinks=False)
         except OSError:
             continue
-        if settings.respect_gitignore and stack.ignored(path, is_dir):
+        if gitignore and stack.entries and stack.ignored(path, is_dir):
             continue
-        rel = rel_to_config(path)
-        if exclude is not None and (exclude.match_file(rel) or (is_dir and exclude.match_file(rel + "/"))):
-            continue
+        if exclude is not None:
+            rel = rel_to_config(path)
+            if exclude.match_file(rel) or (is_dir and exclude.match_file(rel + "/")):
+                continue
         if is_dir:
             if entry.name in DEFAULT_EXCLUDE_DIRS or entry.name.endswith(".egg-info"):
                 continue
-            child_stack = stack.push(path) if settings.respect_gitignore else stack
+            child_stack = stack.push(path) if gitignore else stack
             yield from _walk(path, child_stack, settings, exclude, include, rel_to_config, seen)
         elif is_file:
             kind = file_kind(path, settings)
             if kind is None:
                 continue
-            if include is not None and not include.match_file(rel):
+            if include is not None and not include.match_file(rel_to_config(path)):
                 continue
             if path not in seen:
                 seen.add(path)
-                yield path, kind, False
+                yield Path(path), kind, False
 
 
 def posix(path: Path) -> str:
