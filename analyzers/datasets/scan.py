@@ -172,8 +172,12 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
     if opts.keep_knowledge_lines:
         r.knowledge_lines = []
     seq = 0
+    classify = opts.classify
+    # hot counters live in locals and are stored in ``r`` once the lines are done
+    lines = examples = total_tokens = total_trained = max_tokens = 0
+    max_line = -1
     for line, parsed in items:
-        r.lines = line + 1
+        lines = line + 1
         if parsed.blank:
             continue
         if parsed.problem is not None:
@@ -197,7 +201,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
             r.problem_formats[fmt] += 1
             if len(r.problems) < keep:
                 r.problems.append((line, "; ".join(record.problems[:3])))
-        r.examples += 1
+        examples += 1
         tokens = TOKENS_PER_EXAMPLE
         trained = 0
         if sketch_ids is not None:
@@ -205,7 +209,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
         for turn in record.turns:
             text = turn.text
             if not text:
-                count, ids = 0, None
+                n = TOKENS_PER_TURN
             elif turn.role == "system":
                 count = system_counts.get(text)
                 if count is None:
@@ -214,23 +218,27 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
                         if len(system_counts) >= _SYSTEM_MEMO_ENTRIES:
                             system_counts.clear()
                         system_counts[text] = count
-                ids = None
+                n = count + TOKENS_PER_TURN
             else:
-                count, ids = _token_ids(encode, text)
-            n = count + TOKENS_PER_TURN
+                if len(text) <= _LONG_TEXT:
+                    ids = encode(text)
+                    n = len(ids) + TOKENS_PER_TURN
+                else:
+                    count, ids = _token_ids(encode, text)
+                    n = count + TOKENS_PER_TURN
+                if sketch_ids is not None:
+                    room = _SHINGLE_TOKENS - (len(sketch_ids) - sketch_start)
+                    if room > 0:
+                        sketch_ids.extend(ids if len(ids) <= room else ids[:room])
             if turn.extra:
                 n += len(encode(turn.extra))
             tokens += n
             if turn.trained:
                 trained += n
-            if ids and sketch_ids is not None:
-                room = _SHINGLE_TOKENS - (len(sketch_ids) - sketch_start)
-                if room > 0:
-                    sketch_ids.extend(ids if len(ids) <= room else ids[:room])
-        r.tokens += tokens
-        r.trained_tokens += trained
-        if tokens > r.max_tokens:
-            r.max_tokens, r.max_tokens_line = tokens, line
+        total_tokens += tokens
+        total_trained += trained
+        if tokens > max_tokens:
+            max_tokens, max_line = tokens, line
         if limit is not None and tokens > limit:
             r.over_context_count += 1
             if len(r.over_context) < keep:
@@ -238,7 +246,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
         if spill is not None and record.turns:
             spill.end_example(line, _exact_hash(record.turns))
             sketch_ids = spill.ids  # a new array once a batch has been sketched
-        if opts.classify and not record.problems:
+        if classify and not record.problems:
             judgment = judge_example(record, opts.docs)
             if judgment.verdict == "empty":
                 continue
@@ -256,6 +264,11 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
                     heapq.heappush(r.top_knowledge, item)
                 else:
                     heapq.heappushpop(r.top_knowledge, item)
+    r.lines = lines
+    r.examples = examples
+    r.tokens = total_tokens
+    r.trained_tokens = total_trained
+    r.max_tokens, r.max_tokens_line = max_tokens, max_line
     return r
 
 
