@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +197,19 @@ def test_random_fragments_never_raise(path):
                 for part in prompt.parts if prompt else []:
                     start, end = part.location.range.start, part.location.range.end  # type: ignore[union-attr]
                     assert (start.line, start.character) <= (end.line, end.character)
+
+
+def test_libyaml_and_python_loaders_read_the_same_facts(monkeypatch):
+    """The fast C loader is an implementation detail: every fixture reads the same with
+    the pure-Python loader (forced by a zero nesting allowance)."""
+    from ragtune.analyzers.sources import prompt_files
+
+    fixtures = sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*") if p.is_file())
+    structured = [p for p in fixtures if p.suffix in (".yml", ".yaml", ".prompt", ".prompty", ".json")]
+    assert structured
+    fast = {p: prompt_files.read_prompt_file(str(p), p.read_text("utf-8")).model_dump() for p in structured}
+    monkeypatch.setattr(prompt_files, "_C_LOADER_MAX_DEPTH", 0)
+    for p in structured:
+        assert prompt_files.read_prompt_file(str(p), p.read_text("utf-8")).model_dump() == fast[p], p
+    # deep nesting never reaches libyaml
+    assert prompt_files._yaml_loader("a: " + "[" * 5_000) is prompt_files.yaml.SafeLoader
