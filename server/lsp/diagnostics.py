@@ -145,6 +145,9 @@ def reanalyse_everything(ls: RagtuneLanguageServer) -> None:
 def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[str, Any]) -> None:
     job = ls.jobs.pop(job_id, None)
     release_scan(ls)
+    if payload.get("superseded"):
+        ls.log(f"{path}: the analysis of an older version stopped after {payload.get('elapsed_ms', 0.0):.0f} ms: a newer version came in")
+        return
     if job is None:
         return
     if payload.get("config_error"):

@@ -7,6 +7,7 @@ Runs in the analysis process (``worker``); imports no pygls.
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
 from ragtune.analyzers.engine import Engine
@@ -46,14 +47,31 @@ class TrackingWorkspace(Workspace):
             return dict(self._overlays)
 
 
+class Superseded(BaseException):
+    """A newer version of the file being analysed came in: the rest is not wanted.
+
+    A ``BaseException``, so the engine's ``except Exception`` guards (which turn an
+    extractor's or a rule's error into RT002) let it through."""
+
+
 class RecordingEngine(Engine):
-    """``Engine`` that also hands back the file context the rules saw."""
+    """``Engine`` that also hands back the file context the rules saw, and stops at its
+    checkpoints (before and after reading the file's facts) once ``stop`` is set."""
 
     _last_ctx: FileContext | None = None
+    stop: threading.Event | None = None
+
+    def checkpoint(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Superseded
 
     def _extract(self, ctx: FileContext) -> None:
+        self.checkpoint()
         self._last_ctx = ctx
         super()._extract(ctx)
+        # a stop here skips the rules; the extraction itself left nothing half-done
+        # behind (cross-file facts are memoised only once complete)
+        self.checkpoint()
 
     def analyze_with_context(self, path: str, *, text: str | None = None) -> tuple[list[Finding], FileContext | None]:
         self._last_ctx = None

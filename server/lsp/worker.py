@@ -20,6 +20,7 @@ This module imports neither pygls nor lsprotocol.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -88,6 +89,8 @@ class _Requests:
         self.interactive: OrderedDict[str, tuple] = OrderedDict()  # path -> analyze request
         self.scan: dict | None = None  # {"id", "paths", "next", "cancelled"}
         self.held_until = 0.0  # time.monotonic() until which the scan lane waits
+        self.running: str | None = None  # the path of the interactive analysis under way
+        self.stop = threading.Event()  # set when a newer request for that path comes in
         self.closed = False
 
     def scan_held_for(self) -> float:
@@ -104,6 +107,8 @@ class _Requests:
                 path = msg[2]
                 self.interactive.pop(path, None)  # the newer text supersedes
                 self.interactive[path] = msg
+                if path == self.running:
+                    self.stop.set()  # and the analysis under way stops at its next checkpoint
             elif op == "cancel_scan":
                 if self.scan is not None and self.scan["id"] == msg[1]:
                     self.scan["cancelled"] = True
@@ -167,15 +172,21 @@ class AnalysisSession:
         return None
 
     # -- one file -------------------------------------------------------------
-    def analyze(self, path: str, text: str | None) -> dict[str, Any]:
+    def analyze(self, path: str, text: str | None, stop: threading.Event | None = None) -> dict[str, Any]:
+        """The answer for one file; ``{"superseded": True}`` when ``stop`` was set before
+        the analysis got past one of its checkpoints."""
         from ragtune.analyzers.config import ConfigError
+
+        from .tracking import Superseded
 
         started = time.perf_counter()
         if text is not None:
             self.workspace.set_overlay(path, text)
+        self.engine.stop = stop
         try:
             with self.workspace.recording() as deps:
                 findings, ctx = self.engine.analyze_with_context(path, text=text)
+            self.engine.checkpoint()
             from .insight import attach_editor_fixes, site_summaries
 
             findings = attach_editor_fixes(findings, ctx)
@@ -187,11 +198,15 @@ class AnalysisSession:
                 "deps": sorted(d for d in deps if d != str(Path(path).resolve())),
                 "error": None,
             }
+        except Superseded:
+            payload = {"superseded": True}
         except ConfigError as exc:
             payload = {"findings": [], "kind": None, "sites": [], "deps": [], "error": str(exc), "config_error": True}
         except Exception as exc:  # the worker answers for every file, whatever the engine did
             log.error("analysing %s failed:\n%s", path, traceback.format_exc())
             payload = {"findings": [], "kind": None, "sites": [], "deps": [], "error": f"{exc.__class__.__name__}: {exc}"}
+        finally:
+            self.engine.stop = None
         payload["elapsed_ms"] = (time.perf_counter() - started) * 1000
         return payload
 
@@ -230,12 +245,16 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
     requests = _Requests()
     threading.Thread(target=_read_requests, args=(conn_in, requests), name="ragtune-requests", daemon=True).start()
     _warm_up()
+    # what is loaded now lives as long as the process: keep it out of the collector's
+    # passes, which otherwise cost several ms of every analysis
+    gc.freeze()
     session = AnalysisSession(send)
     docs_written = False
     while True:
-        if not docs_written and not (requests.control or requests.interactive):
+        if not docs_written and session.engine is not None and not (requests.control or requests.interactive):
             write_rule_docs()  # codeDescription links, written while nothing waits
             docs_written = True
+            gc.freeze()  # the engine's configuration and caches of the first analysis too
         with requests.cond:
             while not (requests.control or requests.interactive or requests.closed):
                 if _scan_pending(requests.scan):
@@ -252,6 +271,8 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             elif requests.interactive:
                 _, job = requests.interactive.popitem(last=False)
                 msg = None
+                requests.running = job[2]
+                requests.stop.clear()
             else:
                 msg = job = None
             scan = requests.scan
@@ -261,6 +282,9 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             return
         except Exception:  # one bad request must not end the process
             log.error("request failed:\n%s", traceback.format_exc())
+        finally:
+            with requests.cond:
+                requests.running = None
 
 
 def _scan_pending(scan: dict | None) -> bool:
@@ -274,7 +298,7 @@ def _run_one(session: AnalysisSession, requests: _Requests, msg, job, scan, send
         _control(session, requests, msg, send)
     elif job is not None:
         _, job_id, path, text, tag = job
-        send(("result", job_id, path, tag, session.analyze(path, text)))
+        send(("result", job_id, path, tag, session.analyze(path, text, requests.stop)))
     elif scan is not None:
         if scan["paths"] is None:
             scan["paths"] = session.list_targets()

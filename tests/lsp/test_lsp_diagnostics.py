@@ -84,6 +84,37 @@ async def test_stale_versions_are_dropped(workspace):
         assert any("superseded" in m.message or "dropped the result" in m.message for m in client.log_messages), "what was skipped is logged"
 
 
+@pytest.mark.parametrize("pull_mode", [False, True])
+async def test_edits_in_a_burst_end_with_the_last_versions_diagnostics(workspace, pull_mode):
+    """Edits sent back to back overtake analyses under way; whatever was superseded or
+    stopped, nothing older than what the client was last told ever reaches it."""
+    path = workspace / "bot.py"
+    text = call_site_module(big_system_prompt())
+    path.write_text(text, "utf-8")
+    async with session(workspace, "neovim", pull=pull_mode, init_options={"debounceMs": 0}) as client:
+        uri = open_doc(client, path, text)
+        if pull_mode:
+            assert "FT201" in codes((await pull(client, uri)).items)
+        else:
+            await wait_published(client, uri, lambda d: "FT201" in codes(d))
+        for version in range(2, 12):
+            change_doc(client, uri, version, text + f"# edit {version}\n")
+        change_doc(client, uri, 12, UNUSED)  # the big prompt is gone: FT201 must not come back
+        if pull_mode:
+            report = await pull(client, uri)
+            assert data_of(report.items[0])["v"] == 12 and codes(report.items) == ["RT001"]
+        else:
+            final = await wait_published(client, uri, lambda d: bool(d) and data_of(d[0])["v"] == 12)
+            assert codes(final) == ["RT001"]
+            # a little longer: an older analysis still finishing must not be published now
+            await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=0)))
+            mine = [p for p in client.published if p.uri == uri]
+            assert [p.version for p in mine] == sorted(p.version for p in mine)
+            assert mine[-1].version == 12 and codes(mine[-1].diagnostics) == ["RT001"]
+    if pull_mode:
+        assert client.published == []
+
+
 async def test_editing_a_constant_updates_the_code_that_uses_it(workspace):
     (workspace / "prompts_mod.py").write_text(f'SYSTEM = """{big_system_prompt()}\n"""\n', "utf-8")
     app = workspace / "app.py"
