@@ -57,15 +57,15 @@ _BATCH_TOKENS = 1 << 18
 _ID_BITS = 21
 _EMPTY_BIN = np.uint64(1 << 40)  # above any 32-bit bin value
 
-_tables: dict[str, list[int]] = {}
-_np_tables: dict[str, np.ndarray] = {}
+_tables: dict[str, np.ndarray] = {}
 _tables_lock = threading.Lock()
 
 
-def canonical_token_table(encoding) -> list[int]:
-    """token id → canonical id (0: whitespace/punctuation, ignored).
+def canonical_token_table(encoding) -> np.ndarray:
+    """token id → canonical id (0: whitespace/punctuation, ignored), as uint64.
 
     Case and surrounding spaces are folded: " Hello", "hello" and "HELLO" share an id.
+    Built once per process (about half a second); worker processes are handed it.
     """
     name = encoding.name
     table = _tables.get(name)
@@ -76,29 +76,21 @@ def canonical_token_table(encoding) -> list[int]:
         if table is not None:
             return table
         ids: dict[str, int] = {}
-        table = []
+        canonical = array("I", bytes(4 * encoding.n_vocab))
+        decode = encoding.decode_single_token_bytes
         for tok in range(encoding.n_vocab):
             try:
-                raw = encoding.decode_single_token_bytes(tok)
+                raw = decode(tok)
             except KeyError:
-                table.append(0)
                 continue
             text = raw.decode("utf-8", "ignore").strip().lower()
             if not text or all(unicodedata.category(c)[0] in "PZSC" for c in text):
-                table.append(0)
                 continue
-            table.append(ids.setdefault(text, len(ids) + 1))
+            canonical[tok] = ids.setdefault(text, len(ids) + 1)
         if len(ids) >= 1 << _ID_BITS:
             raise ValueError(f"{name}: {len(ids)} canonical tokens do not fit in {_ID_BITS} bits")
+        table = np.frombuffer(canonical, dtype=np.uint32).astype(np.uint64)
         _tables[name] = table
-    return table
-
-
-def _canonical_array(encoding) -> np.ndarray:
-    table = _np_tables.get(encoding.name)
-    if table is None:
-        table = np.array(canonical_token_table(encoding), dtype=np.uint64)
-        _np_tables[encoding.name] = table
     return table
 
 
@@ -172,11 +164,11 @@ class SpillWriter:
     ``end_example``; keys and signatures are computed and spilled a batch at a time.
     """
 
-    def __init__(self, folder: str, worker: int, partitions: int, encoding):
+    def __init__(self, folder: str, worker: int, partitions: int, table: np.ndarray):
         self.folder = folder
         self.worker = worker
         self.partitions = partitions
-        self._table = _canonical_array(encoding)
+        self._table = table  # canonical_token_table() of the encoding
         # exact keys and band keys go to separate files: exact ones are grouped first
         self._buffers = [array("q") for _ in range(2 * partitions)]
         self._sig = open(os.path.join(folder, f"sig-{worker}.bin"), "wb")

@@ -272,8 +272,8 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
     return r
 
 
-def _worker(path: str, start: int, end: int, worker: int, opts: ScanOptions, folder: str, partitions: int) -> ChunkResult:
-    spill = dup.SpillWriter(folder, worker, partitions, get_encoding(opts.encoding))
+def _worker(path: str, start: int, end: int, worker: int, opts: ScanOptions, folder: str, partitions: int, table) -> ChunkResult:
+    spill = dup.SpillWriter(folder, worker, partitions, table)
     try:
         with open(path, "rb", buffering=1024 * 1024) as f:
             items = ((raw.number, parse_line(raw)) for raw in iter_lines(f, start, end))
@@ -303,7 +303,7 @@ def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, worke
     partitions = max(1, min(256, size // PARTITION_BYTES))
     with tempfile.TemporaryDirectory(prefix="ragtune-ds-") as folder:
         if workers <= 1:
-            spill = dup.SpillWriter(folder, 0, partitions, get_encoding(opts.encoding))
+            spill = dup.SpillWriter(folder, 0, partitions, dup.canonical_token_table(get_encoding(opts.encoding)))
             try:
                 if text is not None:
                     items: Iterator = ((raw.number, parse_line(raw)) for raw in iter_text_lines(text))
@@ -325,8 +325,10 @@ def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, worke
             with open(path, "rb") as f:
                 ranges = split_ranges(f, size, workers)
             ctx = multiprocessing.get_context("spawn")
+            # the canonical table is built once here and handed over, not built in every worker
+            table = dup.canonical_token_table(get_encoding(opts.encoding))
             with ProcessPoolExecutor(max_workers=len(ranges), mp_context=ctx) as pool:
-                futures = [pool.submit(_worker, path, s, e, w, opts, folder, partitions) for w, (s, e) in enumerate(ranges)]
+                futures = [pool.submit(_worker, path, s, e, w, opts, folder, partitions, table) for w, (s, e) in enumerate(ranges)]
                 results = [fut.result() for fut in futures]
         offsets = []
         total = 0

@@ -122,7 +122,7 @@ def true_jaccard(a: str, b: str) -> float:
     from ragtune.analyzers.tokens import get_encoding
 
     enc = get_encoding("o200k_base")
-    table = canonical_token_table(enc)
+    table = canonical_token_table(enc).tolist()
 
     def shingles(line: str) -> set[tuple[int, int, int]]:
         ids = [table[t] for m in json.loads(line)["messages"] if m["role"] != "system" for t in enc.encode_ordinary(m["content"])]
