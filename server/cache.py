@@ -2,7 +2,11 @@
 
 An entry is reused only when all of these are unchanged: the file's bytes, its kind,
 the effective configuration for it, ragtune's version and code, and the bytes of every
-other file its analysis read (an imported module, a loaded prompt file).  The cache is
+other file its analysis read (an imported module, a loaded prompt file).  Bytes are
+compared by hash; a file whose size and modification time (ns) are those recorded with
+its hash is taken as unchanged without being read, as git and ruff do.  A file modified
+within ``RACY_SECONDS`` of being analysed gets no recorded stat (git's "racily clean"
+rule: a second change in the same clock tick would not show), so it is hashed again.  The cache is
 JSON, never pickle: it lives inside the scanned repository, and a hostile repository
 could commit one; loading it must not run code.
 
@@ -15,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragtune.analyzers.models import Finding
 
 CACHE_DIR_NAME = ".ragtune_cache"
-FORMAT = 1
+FORMAT = 2
+RACY_SECONDS = 2
 UNCACHEABLE_KINDS = frozenset({"dataset"})
 
 
@@ -38,6 +44,23 @@ def file_state(path: str) -> str:
         return "missing"
     except OSError:
         return "unreadable"
+
+
+def stat_key(path: str) -> list[int] | None:
+    """Size and modification time (ns) of a file; None when it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def trusted_stat(stat: list[int] | None, now_ns: int | None = None) -> list[int] | None:
+    """``stat``, unless the file was modified too recently for its stat to be trusted."""
+    if stat is None:
+        return None
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    return stat if now_ns - stat[1] >= RACY_SECONDS * 1_000_000_000 else None
 
 
 def _code_fingerprint() -> str:
@@ -68,13 +91,17 @@ class CacheEntry:
     config: str  # digest of the effective configuration
     deps: dict[str, str]  # other files read → their state at analysis time
     findings: list[dict] = field(default_factory=list)
+    stat: list[int] | None = None  # [size, mtime_ns] the file had when ``content`` was hashed
 
     def to_json(self) -> dict:
-        return {"h": self.content, "k": self.kind, "c": self.config, "d": self.deps, "f": self.findings}
+        return {"h": self.content, "k": self.kind, "c": self.config, "d": self.deps, "f": self.findings, "s": self.stat}
 
     @classmethod
     def from_json(cls, data: dict) -> "CacheEntry":
-        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=list(data["f"]))
+        stat = data.get("s")
+        if stat is not None and not (isinstance(stat, list) and len(stat) == 2 and all(isinstance(v, int) for v in stat)):
+            stat = None
+        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=list(data["f"]), stat=stat)
 
 
 class FindingsCache:
@@ -98,17 +125,36 @@ class FindingsCache:
             # a damaged or foreign cache is a cold start, never an error
             self.entries = {}
 
-    def lookup(self, path: str, content: str, kind: str, config: str, states: dict[str, str]) -> list[Finding] | None:
-        """Cached findings when nothing they depend on changed; ``states`` memoises
-        dependency hashes across one run."""
+    def state(self, path: str, states: dict[str, str], stat: list[int] | None = None) -> str:
+        """The hash of a file's bytes now (or "missing"/"unreadable"): the recorded hash
+        when its stat is the recorded one, else read and hashed.  ``states`` memoises
+        answers across one run."""
+        current = states.get(path)
+        if current is None:
+            entry = self.entries.get(path)
+            stat = stat or stat_key(path)
+            if entry is not None and entry.stat is not None and stat == entry.stat:
+                current = entry.content
+            else:
+                current = file_state(path)  # read after the stat was taken
+                if entry is not None and current == entry.content and stat is not None:
+                    # the same bytes: remember the stat, so the next run need not read
+                    trusted = trusted_stat(stat)
+                    if trusted != entry.stat:
+                        entry.stat = trusted
+                        self._dirty = True
+            states[path] = current
+        return current
+
+    def lookup(self, path: str, kind: str, config: str, states: dict[str, str], stat: list[int] | None = None) -> list[Finding] | None:
+        """Cached findings when nothing they depend on changed."""
         entry = self.entries.get(path)
-        if entry is None or entry.content != content or entry.kind != kind or entry.config != config:
+        if entry is None or entry.kind != kind or entry.config != config:
+            return None
+        if self.state(path, states, stat) != entry.content:
             return None
         for dep, state in entry.deps.items():
-            current = states.get(dep)
-            if current is None:
-                current = states[dep] = file_state(dep)
-            if current != state:
+            if self.state(dep, states) != state:
                 return None
         try:
             return [Finding.model_validate(f) for f in entry.findings]

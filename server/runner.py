@@ -20,7 +20,7 @@ from ragtune.analyzers.engine import Engine, finding_sort_key
 from ragtune.analyzers.models import Finding
 from ragtune.analyzers.workspace import Workspace
 
-from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state
+from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state, stat_key, trusted_stat
 
 # Below this many files to analyse, starting workers costs more than it saves.
 MIN_FILES_FOR_POOL = 48
@@ -87,6 +87,7 @@ class FileResult:
     content: str | None  # hash of the bytes analysed; None when unreadable
     findings: list[Finding]
     deps: dict[str, str] = field(default_factory=dict)
+    stat: list[int] | None = None  # taken before the file was read
 
 
 @dataclass
@@ -104,6 +105,7 @@ def build_engine(options: EngineOptions) -> Engine:
 def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileResult:
     # walked paths are resolved already (see _absolute); names the user gave may be links
     abs_path = str(Path(path).resolve()) if explicit else os.path.abspath(path)
+    stat = stat_key(abs_path)  # before reading: a change after it shows as a new stat
     workspace = engine.workspace
     recording = isinstance(workspace, RecordingWorkspace)
     if recording:
@@ -122,7 +124,7 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
         content = None if state in ("missing", "unreadable") else state
     known = workspace.hashes if recording else {}
     deps = {dep: known.get(dep) or file_state(dep) for dep in sorted(reads)}
-    return FileResult(abs_path, kind, content, findings, deps)
+    return FileResult(abs_path, kind, content, findings, deps, stat)
 
 
 # -- worker side ---------------------------------------------------------------
@@ -229,20 +231,16 @@ def scan(
         if cache is None or kind in UNCACHEABLE_KINDS or kind == "unknown":
             todo.append((str(path), kind, explicit))
             continue
-        state = states.get(abs_path)
-        if state is None:
-            state = states[abs_path] = file_state(abs_path)
-        cached = None
-        if state not in ("missing", "unreadable"):
-            cached = cache.lookup(abs_path, state, kind, config_digest(engine, abs_path, configs), states)
+        cached = cache.lookup(abs_path, kind, config_digest(engine, abs_path, configs), states)
         if cached is None:
             todo.append((str(path), kind, explicit))
         else:
             hits += 1
             findings.extend(cached)
-            contents[abs_path] = state
+            contents[abs_path] = states[abs_path]
 
     meter = Progress(len(targets), progress)
+    now_ns = time.time_ns()
     done = hits
     for result in _analyse_all(engine, options, todo, jobs):
         findings.extend(result.findings)
@@ -258,6 +256,7 @@ def scan(
                     config=config_digest(engine, result.path, configs),
                     deps=result.deps,
                     findings=[f.model_dump(mode="json") for f in result.findings],
+                    stat=trusted_stat(result.stat, now_ns),
                 )
                 cache.store(result.path, entry)
         done += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -9,9 +10,15 @@ from ragtune.analyzers.models import Finding, Location
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:
-    cwd = cwd or Path.cwd()
+    return _display_path(path, str(cwd) if cwd is not None else os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # memoised: a report names the same few files many times, and resolving is a stat
+    # per path component
     try:
-        return Path(path).resolve().relative_to(cwd.resolve()).as_posix()
+        return Path(path).resolve().relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:
         return path
 

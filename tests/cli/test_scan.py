@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 from cli_sources import UNUSED, few_shot_source
@@ -135,3 +137,38 @@ def test_force_exclude_applies_to_named_files(ragtune, project):
     (project / "a.py").write_text("x = 1\n")
     assert ragtune("check", "generated/g.py", "a.py", cwd=project).code == 1
     assert ragtune("check", "--force-exclude", "generated/g.py", "a.py", cwd=project).code == 0
+
+
+def _age(root: Path, seconds: int = 60) -> None:
+    past = time.time() - seconds
+    for path in root.rglob("*.py"):
+        os.utime(path, (past, past))
+
+
+def test_warm_run_trusts_an_unchanged_stat_and_reads_nothing(project, monkeypatch):
+    from ragtune.server import cache as cache_module
+
+    _tree(project, 30)
+    _age(project)
+    cold = _scan(project)
+    reads: list[str] = []
+    real = cache_module.file_state
+    monkeypatch.setattr(cache_module, "file_state", lambda p: reads.append(p) or real(p))
+    warm = _scan(project)
+    assert warm.from_cache == 31 and reads == []
+    assert _dump(warm.findings) == _dump(cold.findings)
+    # same size, new time: hashed again, and still served since the bytes are equal
+    os.utime(project / "pkg1" / "mod1.py")
+    again = _scan(project)
+    assert again.from_cache == 31 and reads == [str(project / "pkg1" / "mod1.py")]
+
+
+def test_a_file_modified_just_before_the_scan_gets_no_trusted_stat(project):
+    _tree(project, 3)
+    _scan(project)  # files written a moment ago: their stat may hide a second change
+    store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
+    assert store.entries and all(entry.stat is None for entry in store.entries.values())
+    _age(project)
+    _scan(project)
+    store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
+    assert all(entry.stat is not None for entry in store.entries.values())
