@@ -193,7 +193,12 @@ def find_config(start: Path) -> LoadedConfig:
     found = _config_for_dir(str(directory))
     if found is not None:
         return found
-    return LoadedConfig(settings=Settings(), path=None, root=str(directory))
+    return LoadedConfig(settings=_default_settings(), path=None, root=str(directory))
+
+
+@lru_cache(maxsize=1)
+def _default_settings() -> Settings:
+    return Settings()
 
 
 def clear_config_cache() -> None:

@@ -6,6 +6,7 @@ findings from the same call.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import logging
@@ -79,6 +80,18 @@ class Engine:
         cached = self._resolved.get(key)
         if cached is not None:
             return cached
+        if loaded.path is None:
+            # no configuration file: every folder gets the same defaults, only the root
+            # differs; build them once (a large tree has hundreds of such folders)
+            template = self._resolved.get("<defaults>")
+            if template is None:
+                template = self._resolved["<defaults>"] = self._resolve(loaded)
+            resolved = self._resolved[key] = dataclasses.replace(template, root=Path(loaded.root))
+            return resolved
+        resolved = self._resolved[key] = self._resolve(loaded)
+        return resolved
+
+    def _resolve(self, loaded: LoadedConfig) -> ResolvedConfig:
         settings = loaded.settings
         if self._overrides:
             settings = merge_overrides(settings, self._overrides, self._overrides_origin)
@@ -95,7 +108,6 @@ class Engine:
             enabled=enabled_codes(settings.select, settings.ignore, settings.extend_select),
             prices=prices,
         )
-        self._resolved[key] = resolved
         return resolved
 
     def reset_config(self) -> None:

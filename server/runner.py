@@ -194,7 +194,13 @@ def config_digest(engine: Engine, path: str, memo: dict[str, str]) -> str:
     key = cfg.origin or f"<defaults:{cfg.root}>"
     digest = memo.get(key)
     if digest is None:
-        parts = [cfg.settings.model_dump_json(), ",".join(sorted(cfg.enabled)), str(cfg.root), cfg.origin or ""]
+        # the settings' part is shared by every folder the same settings apply to
+        settings_key = f"<settings:{id(cfg.settings)}:{cfg.origin}>"
+        settings_digest = memo.get(settings_key)
+        if settings_digest is None:
+            parts = [cfg.settings.model_dump_json(), ",".join(sorted(cfg.enabled)), cfg.origin or ""]
+            settings_digest = memo[settings_key] = content_hash("\0".join(parts).encode())
+        parts = [settings_digest, str(cfg.root)]
         if cfg.settings.prices_file:
             parts.append(file_state(str(cfg.root / cfg.settings.prices_file)))
         digest = memo[key] = content_hash("\0".join(parts).encode())
