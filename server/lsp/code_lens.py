@@ -26,7 +26,7 @@ def lens_title(site: dict[str, Any]) -> str:
 
 def register(server: RagtuneLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def code_lens(ls: RagtuneLanguageServer, params: types.CodeLensParams):
+    async def code_lens(ls: RagtuneLanguageServer, params: types.CodeLensParams):
         if not ls.server_options.get("code-lens", True):
             return None
         path = ls.path_of(params.text_document.uri)
@@ -35,7 +35,7 @@ def register(server: RagtuneLanguageServer) -> None:
         if result is None or doc is None:
             return None
         lenses = []
-        for index, site in enumerate(result.sites):
+        for index, site in enumerate(await result.current_sites()):
             if site["kind"] != "call-site" or site["path"] != path:
                 continue
             line = site["range"][0]

@@ -172,7 +172,23 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
             return  # the buffer is open now: its own analysis wins
         lines = None
         version = None
-    store_result(ls, path, job["uri"], version, lines, payload)
+    store_result(ls, path, job["uri"], version, lines, payload, job_id)
+
+
+def on_sites(ls: RagtuneLanguageServer, job_id: int, path: str, sites: list[dict[str, Any]] | None) -> None:
+    """The hover and code lens figures of an analysis whose diagnostics came first
+    (None: skipped, a newer version came in; the previous figures stay)."""
+    result = ls.results.get(path)
+    if result is None or result.job_id != job_id:
+        return
+    changed = sites is not None and sites != result.sites
+    if sites is not None:
+        result.sites = sites
+    ready, result.sites_ready = result.sites_ready, None
+    if ready is not None and not ready.done():
+        ready.set_result(None)
+    if changed and result.version is not None:
+        request_code_lens_refresh(ls)
 
 
 def on_scan_result(ls: RagtuneLanguageServer, path: str, payload: dict[str, Any] | None) -> None:
@@ -181,9 +197,17 @@ def on_scan_result(ls: RagtuneLanguageServer, path: str, payload: dict[str, Any]
     store_result(ls, path, ls.uri_of(path), None, None, payload)
 
 
-def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | None, lines: list[str] | None, payload: dict[str, Any]) -> None:
+def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | None, lines: list[str] | None, payload: dict[str, Any], job_id: int | None = None) -> None:
     if lines is None:
         lines = _disk_lines(path) if _needs_lines(payload, ls.encoding) else []
+    previous = ls.results.get(path)
+    sites = payload["sites"]
+    sites_ready = None
+    if sites is None:  # the figures follow (on_sites); the previous ones until then
+        sites = previous.sites if previous is not None else []
+        sites_ready = asyncio.get_running_loop().create_future()
+    if previous is not None and previous.sites_ready is not None and not previous.sites_ready.done():
+        previous.sites_ready.set_result(None)  # whoever waited on them is served by this result
     result = FileResult(
         path=path,
         uri=uri,
@@ -191,18 +215,19 @@ def store_result(ls: RagtuneLanguageServer, path: str, uri: str, version: int | 
         lines=lines,
         findings=payload["findings"],
         kind=payload.get("kind"),
-        sites=payload["sites"],
+        sites=sites,
         deps=payload["deps"],
+        job_id=job_id,
+        sites_ready=sites_ready,
     )
     result.diagnostics = [to_diagnostic(ls, result, i) for i in range(len(result.findings))]
     digest = hashlib.blake2b(json.dumps([result.findings, ls.encoding], sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
     result.result_id = f"{digest}@{version}"
-    previous = ls.results.get(path)
     ls.results[path] = result
     if version is not None:
         ls.first_result.set()
     changed = previous is None or previous.result_id != result.result_id
-    if version is not None and (previous is None or previous.sites != result.sites):
+    if version is not None and sites_ready is None and (previous is None or previous.sites != result.sites):
         request_code_lens_refresh(ls)
     if ls.pull_mode:
         waiters = ls.waiters.pop(path, [])

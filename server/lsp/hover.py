@@ -78,7 +78,7 @@ def _rule_doc(code: str) -> str | None:
 
 def register(server: RagtuneLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: RagtuneLanguageServer, params: types.HoverParams):
+    async def hover(ls: RagtuneLanguageServer, params: types.HoverParams):
         doc = ls.open_document(params.text_document.uri)
         path = ls.path_of(params.text_document.uri)
         if doc is None or path is None:
@@ -95,6 +95,9 @@ def register(server: RagtuneLanguageServer) -> None:
                         doc_text = _rule_doc(code)
                         if doc_text:
                             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc_text))
+        own = ls.results.get(path)
+        if own is not None:
+            await own.current_sites()  # this version's figures, when they are a moment behind its diagnostics
         sites = sites_at(ls, path, line, character)
         if not sites:
             return None

@@ -79,6 +79,8 @@ def on_answer(ls: RagtuneLanguageServer, msg: tuple, role: str = "editor") -> No
     if op == "result":
         _, job_id, path, _tag, payload = msg
         diagnostics.on_result(ls, job_id, path, payload)
+    elif op == "sites":
+        diagnostics.on_sites(ls, msg[1], msg[2], msg[3])
     elif op == "scan_started":
         scan.on_scan_started(ls, msg[1], msg[2])
     elif op == "scan_result":

@@ -53,6 +53,19 @@ class FileResult:
     error: str | None = None
     result_id: str = ""
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    job_id: int | None = None  # the request it answers (its figures may follow separately)
+    # resolved once this analysis's hover and code lens figures are in ``sites``; until
+    # then ``sites`` holds the previous analysis's
+    sites_ready: asyncio.Future | None = None
+
+    async def current_sites(self, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The figures of this analysis, waiting for them when they are still on their way."""
+        if self.sites_ready is not None and not self.sites_ready.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self.sites_ready), timeout)
+            except asyncio.TimeoutError:
+                pass
+        return self.sites
 
 
 class RagtuneLanguageServer(LanguageServer):

@@ -138,6 +138,7 @@ class AnalysisSession:
         self.engine = None
         self.workspace = None
         self.root: Path | None = None
+        self._later: tuple | None = None  # (context, findings) whose figures are still to send
 
     # -- setup --------------------------------------------------------------
     def init(self, root: str, overrides: dict, origin: str) -> None:
@@ -172,14 +173,19 @@ class AnalysisSession:
         return None
 
     # -- one file -------------------------------------------------------------
-    def analyze(self, path: str, text: str | None, stop: threading.Event | None = None) -> dict[str, Any]:
+    def analyze(self, path: str, text: str | None, stop: threading.Event | None = None, sites_later: bool = False) -> dict[str, Any]:
         """The answer for one file; ``{"superseded": True}`` when ``stop`` was set before
-        the analysis got past one of its checkpoints."""
+        the analysis got past one of its checkpoints.
+
+        With ``sites_later`` the hover and code lens figures are not in the answer
+        (``"sites": None``): ``later_sites()`` computes them once the diagnostics are on
+        their way, since nothing in the diagnostics waits for them."""
         from ragtune.analyzers.config import ConfigError
 
         from .tracking import Superseded
 
         started = time.perf_counter()
+        self._later = None
         if text is not None:
             self.workspace.set_overlay(path, text)
         self.engine.stop = stop
@@ -190,7 +196,11 @@ class AnalysisSession:
             from .insight import attach_editor_fixes, site_summaries
 
             findings = attach_editor_fixes(findings, ctx)
-            sites = site_summaries(ctx, findings) if ctx is not None else []
+            if sites_later and ctx is not None:
+                self._later = (ctx, findings)
+                sites = None
+            else:
+                sites = site_summaries(ctx, findings) if ctx is not None else []
             payload = {
                 "findings": [f.model_dump(mode="json") for f in findings],
                 "kind": ctx.kind if ctx is not None else None,
@@ -209,6 +219,19 @@ class AnalysisSession:
             self.engine.stop = None
         payload["elapsed_ms"] = (time.perf_counter() - started) * 1000
         return payload
+
+    def has_later_sites(self) -> bool:
+        return self._later is not None
+
+    def later_sites(self, stop: threading.Event | None = None) -> list[dict[str, Any]] | None:
+        """The figures the last ``analyze(sites_later=True)`` left out; None when a newer
+        version of the file came in meanwhile (they would be stale on arrival)."""
+        from .insight import site_summaries
+
+        later, self._later = self._later, None
+        if later is None or (stop is not None and stop.is_set()):
+            return None
+        return site_summaries(*later)
 
     def list_targets(self) -> list[str]:
         from ragtune.analyzers.config import ConfigError
@@ -298,7 +321,9 @@ def _run_one(session: AnalysisSession, requests: _Requests, msg, job, scan, send
         _control(session, requests, msg, send)
     elif job is not None:
         _, job_id, path, text, tag = job
-        send(("result", job_id, path, tag, session.analyze(path, text, requests.stop)))
+        send(("result", job_id, path, tag, session.analyze(path, text, requests.stop, sites_later=True)))
+        if session.has_later_sites():
+            send(("sites", job_id, path, session.later_sites(requests.stop)))
     elif scan is not None:
         if scan["paths"] is None:
             scan["paths"] = session.list_targets()

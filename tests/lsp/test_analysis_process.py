@@ -92,3 +92,31 @@ def test_a_superseded_analysis_stops_and_leaves_the_engine_sound(workspace):
     fresh.init(str(workspace), {}, "test")
     assert done["findings"] == fresh.analyze(str(path), text)["findings"]
     assert "FT201" in {f["code"] for f in done["findings"]} and done["sites"]
+
+
+@pytest.mark.asyncio
+async def test_figures_that_follow_the_diagnostics_are_waited_for_and_only_their_own_count():
+    from ragtune.server.lsp.diagnostics import on_sites, store_result
+    from ragtune.server.lsp.server import RagtuneLanguageServer
+
+    ls = RagtuneLanguageServer()
+    ls.pull_mode = True  # nothing to push: no client here
+    path, uri = "/ws/a.py", "file:///ws/a.py"
+    # files not open (version None): no code lens refresh to ask a client for
+    store_result(ls, path, uri, None, ["x = 1"], {"findings": [], "sites": [{"of": 1}], "deps": []}, job_id=1)
+    store_result(ls, path, uri, None, ["x = 2"], {"findings": [], "sites": None, "deps": []}, job_id=2)
+    result = ls.results[path]
+    assert result.sites == [{"of": 1}], "the previous figures until this version's come"
+    waiter = asyncio.ensure_future(result.current_sites())
+    await asyncio.sleep(0)
+    on_sites(ls, 1, path, [{"of": "an older request"}])
+    await asyncio.sleep(0)
+    assert not waiter.done() and result.sites == [{"of": 1}]
+    on_sites(ls, 2, path, [{"of": 2}])
+    assert await waiter == [{"of": 2}]
+    # figures skipped (a newer version came in) release the waiters with what there is
+    store_result(ls, path, uri, None, ["x = 3"], {"findings": [], "sites": None, "deps": []}, job_id=3)
+    waiter = asyncio.ensure_future(ls.results[path].current_sites())
+    await asyncio.sleep(0)
+    on_sites(ls, 3, path, None)
+    assert await waiter == [{"of": 2}]

@@ -16,6 +16,7 @@ from lsp_harness import (
     change_doc,
     code_actions,
     codes,
+    data_of,
     few_shot_module,
     knowledge_prompt,
     open_doc,
@@ -150,6 +151,35 @@ async def test_hover_code_lens_and_breakdown(workspace):
         assert re.fullmatch(r"(≈ )?\d{1,3}(,\d{3})* tokens/request · \$[\d,.]+ per 1k · behaviour \d+ %", lenses[0].command.title), lenses[0].command.title
         await client.workspace_execute_command_async(types.ExecuteCommandParams(command=lenses[0].command.command, arguments=lenses[0].command.arguments))
         assert any("tokens per request" in m.message for m in client.messages)
+
+
+async def test_hover_and_code_lens_right_after_the_diagnostics_show_that_versions_figures(workspace):
+    """The figures travel a moment after the diagnostics; a hover or a lens asked for in
+    between waits for them rather than showing the previous version's."""
+
+    def call_line(text: str) -> int:
+        return next(i for i, line in enumerate(text.splitlines()) if "completions.create" in line)
+
+    def tokens_in(value: str) -> int:
+        return int(re.search(r"\*\*([\d,]+) tokens per request", value).group(1).replace(",", ""))
+
+    path = workspace / "bot.py"
+    small = call_site_module("You are a helpful assistant. Answer briefly.")
+    path.write_text(small, "utf-8")
+    async with session(workspace, "vscode", pull=False) as client:
+        uri = open_doc(client, path, small)
+        await wait_published(client, uri)
+        ident = types.TextDocumentIdentifier(uri=uri)
+        before = tokens_in((await client.text_document_hover_async(types.HoverParams(text_document=ident, position=types.Position(line=call_line(small), character=20)))).contents.value)
+        big = call_site_module(big_system_prompt())
+        change_doc(client, uri, 2, big)
+        await wait_published(client, uri, lambda d: "FT201" in codes(d))
+        after = tokens_in((await client.text_document_hover_async(types.HoverParams(text_document=ident, position=types.Position(line=call_line(big), character=20)))).contents.value)
+        assert after > 10 * before
+        change_doc(client, uri, 3, small + UNUSED)
+        await wait_published(client, uri, lambda d: bool(d) and data_of(d[0])["v"] == 3)
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=ident))
+        assert len(lenses) == 1 and re.match(rf"(≈ )?{before:,} tokens/request", lenses[0].command.title)
 
 
 async def test_configuration_applies_live_and_invalid_settings_are_reported(workspace):
