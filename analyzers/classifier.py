@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ragtune.analyzers.models import Classification, LineEvidence, VolatileFact
 
@@ -329,8 +330,16 @@ def _contact_candidates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def _raw_volatile_facts(text: str) -> list[tuple[int, int, str]]:
-    """Fact spans (start, end, kind) in ``text``, overlaps resolved, in order."""
+@lru_cache(maxsize=64)
+def _raw_volatile_facts(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Fact spans (start, end, kind) in ``text``, overlaps resolved, in order.
+
+    Memoised: a system prompt is searched by the classifier (FT201/RAG104) and again by
+    RAG102, and the search is a third of classifying it."""
+    return tuple(_find_raw_volatile_facts(text))
+
+
+def _find_raw_volatile_facts(text: str) -> list[tuple[int, int, str]]:
     candidates: list[tuple[int, int, str]] = []
     for start, end, kind in _digit_fact_candidates(text) + _contact_candidates(text):
         # Numbers may swallow a trailing separator ("$5," or "2025.").
