@@ -901,6 +901,47 @@ def _score_line(cleaned: str, lower: str, words: list[str], facts: list[str], co
     return score
 
 
+# Lines recur: prompts assembled from shared constants, boilerplate across prompt
+# files, and above all the same prompt re-read after each keystroke in the editor,
+# where only the edited line is new.  A line's reading and its score depend only on
+# the arguments below, so both are memoised (bounded: cleared when full; lines over
+# _MEMO_LINE_CHARS are not kept, so the memo stays under ~100 MB whatever the input).
+_LINE_MEMO_LIMIT = 20_000
+_MEMO_LINE_CHARS = 2_000
+_read_memo: dict[str, tuple[str, str, list[str]]] = {}
+_score_memo: dict[tuple, "_LineScore"] = {}
+
+
+def _read_line(line: str) -> tuple[str, str, list[str]]:
+    """(cleaned, lowered, words) of a raw line."""
+    hit = _read_memo.get(line)
+    if hit is None:
+        cleaned = _clean_line(line) if line and not line.isspace() else ""
+        lower = cleaned.lower().replace("’", "'")
+        hit = (cleaned, lower, _words(lower) if lower else [])
+        if len(line) <= _MEMO_LINE_CHARS:
+            if len(_read_memo) >= _LINE_MEMO_LIMIT:
+                _read_memo.clear()
+            _read_memo[line] = hit
+    return hit
+
+
+def _scored_line(cleaned: str, lower: str, words: list[str], facts: list[str], context: _LineContext) -> "_LineScore":
+    """``_score_line``, memoised; the result is shared, so callers only read it."""
+    key = (
+        cleaned, tuple(facts), context.knowledge_prior, context.knowledge_prior_reason, context.behaviour_prior,
+        context.behaviour_prior_reason, context.few_shot, context.heading,
+    )
+    hit = _score_memo.get(key)
+    if hit is None:
+        hit = _score_line(cleaned, lower, words, facts, context)
+        if len(cleaned) <= _MEMO_LINE_CHARS:
+            if len(_score_memo) >= _LINE_MEMO_LIMIT:
+                _score_memo.clear()
+            _score_memo[key] = hit
+    return hit
+
+
 def _clean_line(raw: str) -> str:
     line = _LIST_MARKER.sub("", raw.strip(), count=1)
     if "<" in line:
@@ -943,9 +984,10 @@ def classify_knowledge_vs_behaviour(text: str) -> Classification:
     for start, _, kind in _raw_volatile_facts(blanked):
         facts_per_line[bisect_right(line_starts, start) - 1].append(kind)
 
-    cleaned_lines = [_clean_line(line) if line and not line.isspace() else "" for line in lines]
-    lowered_lines = [cleaned.lower().replace("’", "'") for cleaned in cleaned_lines]
-    words_per_line = [_words(lower) if lower else [] for lower in lowered_lines]
+    read = [_read_line(line) for line in lines]
+    cleaned_lines = [r[0] for r in read]
+    lowered_lines = [r[1] for r in read]
+    words_per_line = [r[2] for r in read]
     contexts = _analyse_structure(lines, words_per_line)
     knowledge_total = 0.0
     behaviour_total = 0.0
@@ -954,7 +996,7 @@ def classify_knowledge_vs_behaviour(text: str) -> Classification:
         context = contexts[index]
         if context.skip or not cleaned:
             continue
-        score = _score_line(cleaned, lowered_lines[index], words_per_line[index], facts_per_line[index], context)
+        score = _scored_line(cleaned, lowered_lines[index], words_per_line[index], facts_per_line[index], context)
         evidence_total = score.knowledge + score.behaviour
         if evidence_total <= 0:
             continue

@@ -229,3 +229,18 @@ def test_adversarial_input_returns_a_result(text):
     result = classify_knowledge_vs_behaviour(text)
     assert result.verdict in ("knowledge", "behaviour", "mixed", "empty")
     assert isinstance(find_volatile_facts(text), list)
+
+
+def test_line_memo_gives_the_same_answer_as_a_fresh_reading():
+    from ragtune.analyzers import classifier
+
+    text = "You are Nova.\nAlways answer in JSON.\nThe Pro plan costs $29 per month.\n" * 3 + "Refunds within 30 days.\n"
+    first = classifier.classify_knowledge_vs_behaviour(text)
+    again = classifier.classify_knowledge_vs_behaviour(text)  # every line from the memo
+    classifier._read_memo.clear()
+    classifier._score_memo.clear()
+    fresh = classifier.classify_knowledge_vs_behaviour(text)
+    assert first == again == fresh
+    # a long line is read but not kept
+    classifier.classify_knowledge_vs_behaviour("x " * 5_000)
+    assert all(len(k) <= classifier._MEMO_LINE_CHARS for k in classifier._read_memo)
