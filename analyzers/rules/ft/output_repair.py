@@ -56,7 +56,7 @@ from .prompt_spans import structured_output_hint
 FILE_NEEDLES = NEEDLES = ("```", "json_repair", "jsonrepair", "repair_json", "dirtyjson", "demjson", "rfind(", "lastIndexOf(", "literal_eval", "\\{")
 _LIBRARIES = ("json_repair.loads", "json_repair.repair_json", "repair_json", "jsonrepair", "dirtyjson.loads", "demjson.decode", "demjson3.decode")
 _PARSERS = ("json.loads", "JSON.parse", "literal_eval", "model_validate_json", "parse_raw", "yaml.safe_load", "json5.loads", "JSON5.parse")
-_FENCE_CALLS = ("replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix", "split", "sub", "startswith", "endswith", "replaceAll", "trim", "lstrip")
+_FENCE_CALLS = ("replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix", "split", "rsplit", "partition", "rpartition", "sub", "startswith", "endswith", "replaceAll", "trim", "lstrip")
 _BRACE_INDEX = re.compile(r"""(?:r?find|r?index|indexOf|lastIndexOf)\s*\(\s*['"][{\[}\]]['"]""")
 _REGEX_JSON = re.compile(r"\\\{.*(?:\.\*|\[\\s\\S\]\*|\.\+)")
 _TRAILING_COMMA = re.compile(r",\\s\*.{0,6}(?:\\\}|\}|\\\]|\])")
@@ -70,9 +70,11 @@ class Repair:
     kind: str
 
 
-def repairs_in(shapes: FileShapes, scope) -> list[Repair]:
+def repairs_in(shapes: FileShapes, scope, *, require_parser: bool = True) -> list[Repair]:
     """Repairs in ``scope`` (a function, or the module): library calls always; fence,
-    slice, regex and comma mending only when a parser reads the result in the same scope."""
+    slice, regex and comma mending only when a parser reads the result in the same scope
+    (``require_parser=False``: the mending whatever reads it, for a helper whose caller
+    parses)."""
     found: list[Repair] = []
     parses = False
     for call in shapes.calls(scope):
@@ -101,7 +103,7 @@ def repairs_in(shapes: FileShapes, scope) -> list[Repair]:
     for node in shapes.nodes(("subscript",), scope):
         if not _outside(shapes, node, scope) and _BRACE_INDEX.search(shapes.text(node)):
             found.append(Repair(node, "slicing from the first { to the last }"))
-    if not parses:
+    if not parses and require_parser:
         # mending for no parser is reading (files extracted from fenced blocks)
         found = [r for r in found if r.kind.startswith("a JSON repair library")]
     found.sort(key=lambda r: r.node.start_byte)
@@ -148,22 +150,24 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             name = callee_text(call, shapes.source)
             helper = helpers.get(name)
             if helper is not None:
-                fn, helper_repairs = helper
+                fn, helper_repairs, parses = helper
+                if not parses and not _fed_to_parser(shapes, call, scope):
+                    continue  # the helper only reads (say, files from fenced blocks)
                 where = Location(path=ctx.path, range=shapes.range(fn))
                 reported_helpers.add(fn.id)
                 yield _finding(ctx, shapes, site, helper_repairs, shapes.range(call), helper=(name, where))
                 continue
             imported = _imported_helper(ctx, shapes, name)
-            if imported is not None:
+            if imported is not None and (imported[2] or _fed_to_parser(shapes, call, scope)):
                 yield _finding(ctx, shapes, site, imported[1], shapes.range(call), helper=(name, imported[0]))
     # helpers, reported where they are written: when this file applies them to a model's
     # answer, or when the repair is one only a model's answer needs (fences, repair libraries)
     seen: set[int] = {s.id for s, _ in site_scopes.values()}
-    for fn, repairs in helpers.values():
+    for fn, repairs, parses in helpers.values():
         if fn.id in seen:
             continue
         seen.add(fn.id)
-        if fn.id in reported_helpers or any(r.kind == "code-fence stripping" or r.kind.startswith("a JSON repair library") for r in repairs):
+        if fn.id in reported_helpers or (parses and any(r.kind == "code-fence stripping" or r.kind.startswith("a JSON repair library") for r in repairs)):
             yield _finding(ctx, shapes, None, repairs, _span(shapes, repairs))
 
 
@@ -172,9 +176,35 @@ def _span(shapes: FileShapes, repairs: list[Repair]) -> Range:
     return Range(start=first.start, end=last.end)
 
 
-def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair]]]:
-    """Functions of this file that repair their parameter's text: name → (node, repairs)."""
-    out: dict[str, tuple[object, list[Repair]]] = {}
+def _fed_to_parser(shapes: FileShapes, call, scope) -> bool:
+    """True when the value of ``call`` is parsed in ``scope``: passed straight to a
+    parser (``json.loads(strip_fences(raw))``), or assigned to a name a parser later
+    reads (``text = strip_fences(raw)`` ... ``json.loads(text)``)."""
+    node = call.parent
+    while node is not None and node.id != scope.id and node.type not in FUNCTION_KINDS:
+        if node.type in ("call", "call_expression") and callee_matches(callee_text(node, shapes.source), _PARSERS):
+            return True
+        if node.type in ("assignment", "variable_declarator", "assignment_expression"):
+            target = node.child_by_field_name("left") or node.child_by_field_name("name")
+            if target is None or target.type != "identifier":
+                return False
+            name = shapes.text(target)
+            for parser in shapes.calls(scope):
+                if parser.start_byte <= call.end_byte or not callee_matches(callee_text(parser, shapes.source), _PARSERS):
+                    continue
+                args = parser.child_by_field_name("arguments")
+                if args is not None and re.search(rf"(?<![\w.]){re.escape(name)}\b", shapes.text(args)):
+                    return True
+            return False
+        node = node.parent
+    return False
+
+
+def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair], bool]]:
+    """Functions of this file that mend their parameter's text: name → (node, repairs,
+    whether the function parses the result itself).  One that does not parse counts
+    only where its caller parses what it returns."""
+    out: dict[str, tuple[object, list[Repair], bool]] = {}
     for node in shapes.nodes(FUNCTION_KINDS):
         params = next((c for c in node.children if c.type in _HELPER_PARAMS), None)
         if params is None or not params.named_children:
@@ -183,14 +213,18 @@ def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair]]]
         if not name:
             continue
         repairs = repairs_in(shapes, node)
+        parses = bool(repairs)
+        if not parses:
+            repairs = repairs_in(shapes, node, require_parser=False)
         if repairs:
-            out[name] = (node, repairs)
-            out.setdefault(f"self.{name}", (node, repairs))
-            out.setdefault(f"this.{name}", (node, repairs))
+            entry = (node, repairs, parses)
+            out[name] = entry
+            out.setdefault(f"self.{name}", entry)
+            out.setdefault(f"this.{name}", entry)
     return out
 
 
-def _imported_helper(ctx: FileContext, shapes: FileShapes, name: str) -> tuple[Location, list[Repair]] | None:
+def _imported_helper(ctx: FileContext, shapes: FileShapes, name: str) -> tuple[Location, list[Repair], bool] | None:
     """A repairing function imported from a workspace module, resolved by its import line."""
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
         return None
@@ -230,8 +264,8 @@ def _imported_helper(ctx: FileContext, shapes: FileShapes, name: str) -> tuple[L
         found = _local_helpers(other.shapes).get(name)
         if found is None:
             return None
-        fn, repairs = found
-        return Location(path=str(candidate), range=other.shapes.range(fn)), repairs
+        fn, repairs, parses = found
+        return Location(path=str(candidate), range=other.shapes.range(fn)), repairs, parses
     return None
 
 
