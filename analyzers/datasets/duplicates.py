@@ -113,7 +113,7 @@ _BAND_SALT = _mix(np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B
 
 
 def signatures(table: np.ndarray, ids: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bin minima of a batch of examples: (n, 32) uint32, 0 for an empty bin, and
+    """Bin minima of a batch of examples: (n, BINS) uint32, 0 for an empty bin, and
     whether each example is long enough to have a signature.
 
     ``ids`` holds the examples' token ids one after the other; example i ends at
@@ -144,10 +144,6 @@ def band_keys(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys = (h & ~np.uint64(_BAND_MASK)) | np.arange(1, BANDS + 1, dtype=np.uint64)
     present = (halves[:, :, 0] | halves[:, :, 1]) != 0
     return keys.view(np.int64), present
-
-
-def exact_key(h: int) -> int:
-    return h & ~_BAND_MASK  # band 0
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -181,7 +177,7 @@ class SpillWriter:
         """The ids appended since the last call are the example on ``local_line``."""
         self._ends.append(len(self.ids))
         self._lines.append(local_line)
-        self._exact.append(exact_hash & ~_BAND_MASK)
+        self._exact.append(exact_hash & ~_BAND_MASK)  # band 0: the exact key
         if len(self._ends) >= _BATCH_EXAMPLES or len(self.ids) >= _BATCH_TOKENS:
             self._sketch_batch()
 
