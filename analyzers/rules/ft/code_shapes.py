@@ -9,13 +9,14 @@ past errors and every walk tolerates missing children).
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import tree_sitter
 
-from ...models import PromptSite, Range
+from ...models import Finding, PromptSite, Range
 from ...needles import Needles
 from ...sources.code.parsing import grammar
 from ..base import FileContext
@@ -215,6 +216,31 @@ class FileShapes:
         # catch (e): the type is tested in the body
         body = self.text(handler)
         return bool(TRANSPORT.search(body)) and not re.search(r"SyntaxError|ZodError|ValidationError|parse", body)
+
+
+def notebook_aware(check: Callable[[FileContext], Iterator[Finding]]) -> Callable[[FileContext], Iterator[Finding]]:
+    """Run a code-shape rule on a notebook's code cells as one Python text, and map its
+    findings back to the notebook's lines and columns."""
+
+    @functools.wraps(check)
+    def run(ctx: FileContext) -> Iterator[Finding]:
+        if ctx.kind != "notebook":
+            yield from check(ctx)
+            return
+        code = ctx.facts.get("code")
+        view = getattr(code, "python_view", None)
+        if view is None:
+            return  # no call site in the notebook (or unreadable JSON, already reported)
+        python, sites, to_notebook = view
+        proxy = FileContext(
+            path=ctx.path, display_path=ctx.display_path, kind="python", text=python, settings=ctx.settings,
+            workspace=ctx.workspace, prices=ctx.prices, sites=sites, retrieval=ctx.retrieval,
+            prompt_file_paths=ctx.prompt_file_paths, facts={"code": code},
+        )
+        for finding in check(proxy):
+            yield to_notebook(finding)
+
+    return run
 
 
 def file_shapes(ctx: FileContext, needles: tuple[str, ...] = ()) -> FileShapes | None:

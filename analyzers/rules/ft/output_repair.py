@@ -49,7 +49,7 @@ from pathlib import Path
 
 from ...models import Evidence, Finding, Location, PromptSite, Range, Remedy
 from ..base import FileContext
-from .code_shapes import FUNCTION_KINDS, FileShapes, callee_matches, callee_text, file_shapes
+from .code_shapes import notebook_aware, FUNCTION_KINDS, FileShapes, callee_matches, callee_text, file_shapes
 from .prompt_spans import structured_output_hint
 
 # a file with no call site is only looked at when one of these occurs in it
@@ -124,6 +124,7 @@ def _outside(shapes: FileShapes, node, scope) -> bool:
     return fn is not None
 
 
+@notebook_aware
 def check(ctx: FileContext) -> Iterator[Finding]:
     shapes = file_shapes(ctx, NEEDLES)
     if shapes is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...models import Evidence, Prompt, PromptSite, Range
@@ -31,6 +34,9 @@ class CodeFacts(BaseModel):
     default_model: str | None = None
     # the analysed file's tree-sitter tree, for rules that walk code shapes (not serialised)
     tree: object | None = Field(default=None, exclude=True, repr=False)
+    # a notebook: its code cells as one Python text, the sites in that text's positions,
+    # and a function mapping findings from those positions to the notebook's (not serialised)
+    python_view: tuple[str, list[PromptSite], Callable[[Any], Any]] | None = Field(default=None, exclude=True, repr=False)
 
     def model_for(self, site: PromptSite) -> str | None:
         """The site's model, else the configured default."""

@@ -151,7 +151,8 @@ def extract_notebook_facts(path: str, text: str, workspace: Workspace, default_m
         return CodeFacts(path=path, language="notebook", errors=[(Range.of(line, column, line, column + 1), message)], default_model=default_model)
     facts = extract_code_facts(path, python, "python", workspace, default_model)
     remapped = _remap(facts, path, mapping)
-    return remapped.model_copy(update={"language": "notebook"})
+    view = (python, list(facts.sites), lambda value: _remap(value, path, mapping))
+    return remapped.model_copy(update={"language": "notebook", "python_view": view})
 
 
 def _remap(value, path: str, mapping: _LineMap):
