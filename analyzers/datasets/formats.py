@@ -140,18 +140,16 @@ def _tool_call_text(message: dict) -> str:
 
 
 def _read_chat(obj: dict) -> Record:
-    rec = Record(CHAT)
     messages = obj.get("messages")
     if not isinstance(messages, list):
-        rec.problems.append("`messages` is not an array" if messages is not None else "`messages` is null")
-        return rec
+        return Record(CHAT, problems=["`messages` is not an array" if messages is not None else "`messages` is null"])
     if not messages:
-        rec.problems.append("`messages` is empty")
-        return rec
+        return Record(CHAT, problems=["`messages` is empty"])
     pending_tool_calls = False
     seen_non_system = False
-    problems = rec.problems
-    turns = rec.turns
+    problems: list[str] = []
+    turns: list[Turn] = []
+    rec = Record(CHAT, turns, problems)
     for n, m in enumerate(messages, 1):
         if not isinstance(m, dict):
             problems.append(f"message {n} is not an object")
@@ -201,7 +199,7 @@ def _read_chat(obj: dict) -> Record:
         else:
             if role == "user":
                 pending_tool_calls = False
-            turns.append(Turn(role, text))
+            turns.append(Turn(role, text, False, ""))
     has_assistant = has_trained = False
     for t in turns:
         if t.role == "assistant":
