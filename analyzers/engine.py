@@ -171,8 +171,10 @@ class Engine:
         findings: list[Finding] = []
         for code in sorted(cfg.enabled):
             spec = BY_CODE[code]
-            # RT001 runs last, over the suppressions; project rules run once per run
-            if spec.scope == "project" or code == "RT001":
+            # RT001 runs last, over the suppressions; project rules run once per run;
+            # dataset rules only have something to say about datasets (and importing
+            # them, numpy included, is not for runs over code alone)
+            if spec.scope == "project" or code == "RT001" or (spec.scope == "dataset" and ctx.kind != "dataset"):
                 continue
             try:
                 findings.extend(load_rule(code).check(ctx))
@@ -253,8 +255,9 @@ def code_gate():
     from .sources.code.prefilter import CodeGate
 
     extra: set[str] = set()
-    for code in BY_CODE:
-        extra.update(getattr(load_rule(code), "FILE_NEEDLES", ()))
+    for code, spec in BY_CODE.items():
+        if spec.scope == "prompt":  # the rules that read code files
+            extra.update(getattr(load_rule(code), "FILE_NEEDLES", ()))
     return CodeGate(tuple(sorted(extra)))
 
 
