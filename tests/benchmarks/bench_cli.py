@@ -12,7 +12,9 @@ In one run, on the same tree, each measurement in a fresh process:
   ast-grep       one rule matching LLM call sites (chat.completions.create), 2 threads
   semgrep        the equivalent rule, --metrics=off, 2 jobs
 A peer that is not installed is printed as "not installed" (``--ast-grep``,
-``--semgrep`` point at the executables).  Files are read once before measuring, so
+``--semgrep`` point at the executables).  Each measurement is repeated (``--repeat``,
+default 3; cold runs each get a fresh cache) and its median is reported, with the
+spread, since a shared machine's figures swing from run to run.  Files are read once before measuring, so
 every tool starts with the same warm OS page cache.  Peak memory is the largest
 process's maximum RSS (for a pool: the largest worker or the parent).
 """
@@ -82,6 +84,19 @@ print(f"{files} {tokens} {time.perf_counter() - start:.3f}")
 '''
 
 
+REPEAT = 3
+
+
+def measure_median(make_cmd, cwd: Path) -> tuple[float, float, subprocess.CompletedProcess, str]:
+    """``measure`` repeated REPEAT times: (median wall, largest peak, last run, spread note).
+    ``make_cmd(i)`` gives the command of repetition ``i``."""
+    runs = [measure(make_cmd(i), cwd) for i in range(REPEAT)]
+    walls = sorted(r[0] for r in runs)
+    median = walls[len(walls) // 2]
+    spread = f"{walls[0]:.2f}-{walls[-1]:.2f} s over {REPEAT} runs" if REPEAT > 1 else "1 run"
+    return median, max(r[1] for r in runs), runs[-1][2], spread
+
+
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
     """Wall seconds and peak RSS (MB) of ``cmd``, run in a fresh child of a fresh
     helper process, so earlier runs do not count toward the peak."""
@@ -142,7 +157,10 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=300)
     parser.add_argument("--ast-grep", dest="ast_grep", help="ast-grep executable (default: on PATH)")
     parser.add_argument("--semgrep", help="semgrep executable (default: on PATH)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
 
     with tempfile.TemporaryDirectory(prefix="ragtune-bench-") as tmp:
         tmp = Path(tmp)
@@ -156,36 +174,36 @@ def main() -> None:
         ragtune = [sys.executable, "-m", "ragtune.server.cli", "check", ".", "--exit-zero", "-q", "--output-format", "json-lines"]
         rows: list[tuple[str, float | None, float | None, str]] = []
 
-        wall, peak, done = measure([sys.executable, "-c", FLOOR, str(root)], root)
+        wall, peak, done, spread = measure_median(lambda i: [sys.executable, "-c", FLOOR, str(root)], root)
         n_floor, tokens, inner = done.stdout.split()
         floor = wall
-        rows.append(("floor (read + tree-sitter + tokenize strings)", wall, peak, f"{int(n_floor):,} files, {int(tokens):,} tokens"))
+        rows.append(("floor (read + tree-sitter + tokenize strings)", wall, peak, f"{int(n_floor):,} files, {int(tokens):,} tokens; {spread}"))
 
-        cache1, cache2 = tmp / "cache-1", tmp / "cache-2"
-        wall1, peak1, done = measure([*ragtune, "--jobs", "1", "--cache-dir", str(cache1)], root)
+        wall1, peak1, done, spread = measure_median(lambda i: [*ragtune, "--jobs", "1", "--cache-dir", str(tmp / f"cache-1-{i}")], root)
         findings = len(done.stdout.splitlines()) if done.returncode == 0 else None
-        checked = _files_checked(root, cache1)
-        rows.append(("ragtune cold, 1 process", wall1, peak1, f"{checked / wall1:,.0f} files/s" if checked else done.stderr.strip()[-200:]))
-        wall2, peak2, _ = measure([*ragtune, "--jobs", "2", "--cache-dir", str(cache2)], root)
-        rows.append(("ragtune cold, 2 processes", wall2, peak2, f"{wall1 / wall2:.2f}x the 1-process run"))
-        wall3, peak3, _ = measure([*ragtune, "--jobs", "2", "--cache-dir", str(cache2)], root)
-        rows.append(("ragtune warm (cache)", wall3, peak3, f"{wall3 / wall1 * 100:.1f} % of cold"))
+        checked = _files_checked(root, tmp / "cache-1-0")
+        rows.append(("ragtune cold, 1 process", wall1, peak1, (f"{checked / wall1:,.0f} files/s; " if checked else done.stderr.strip()[-200:]) + spread))
+        wall2, peak2, _, spread = measure_median(lambda i: [*ragtune, "--jobs", "2", "--cache-dir", str(tmp / f"cache-2-{i}")], root)
+        rows.append(("ragtune cold, 2 processes", wall2, peak2, f"{wall1 / wall2:.2f}x the 1-process run; {spread}"))
+        warm_cache = tmp / "cache-2-0"  # filled by the first cold run
+        wall3, peak3, _, spread = measure_median(lambda i: [*ragtune, "--jobs", "2", "--cache-dir", str(warm_cache)], root)
+        rows.append(("ragtune warm (cache)", wall3, peak3, f"{wall3 / wall1 * 100:.1f} % of cold; {spread}"))
 
         sg = _which(args.ast_grep, "ast-grep")
         if sg:
             rule = ast_grep_rules(tmp)
-            wall, peak, done = measure([sg, "scan", "--rule", str(rule), "--json=stream", "-j", "2", "."], root)
+            wall, peak, done, spread = measure_median(lambda i: [sg, "scan", "--rule", str(rule), "--json=stream", "-j", "2", "."], root)
             hits = len([l for l in done.stdout.splitlines() if l.strip()])
-            rows.append(("ast-grep, 1 rule, 2 threads", wall, peak, f"{hits:,} call sites" if done.returncode in (0, 1) else f"failed: {done.stderr.strip()[-200:]}"))
+            rows.append(("ast-grep, 1 rule, 2 threads", wall, peak, f"{hits:,} call sites; {spread}" if done.returncode in (0, 1) else f"failed: {done.stderr.strip()[-200:]}"))
         else:
             rows.append(("ast-grep, 1 rule, 2 threads", None, None, "not installed"))
         semgrep = _which(args.semgrep, "semgrep")
         if semgrep:
             rule = semgrep_rule(tmp)
             env_cmd = [semgrep, "scan", "--metrics=off", "--disable-version-check", "--config", str(rule), "--jobs", "2", "--quiet", "--json", "--max-target-bytes", "0", "."]
-            wall, peak, done = measure(env_cmd, root)
+            wall, peak, done, spread = measure_median(lambda i: env_cmd, root)
             try:
-                note = f"{len(json.loads(done.stdout)['results']):,} call sites"
+                note = f"{len(json.loads(done.stdout)['results']):,} call sites; {spread}"
             except (ValueError, KeyError):
                 note = f"failed: {done.stderr.strip()[-200:]}"
             rows.append(("semgrep, 1 rule, 2 jobs", wall, peak, note))
