@@ -11,6 +11,7 @@ re-analyses the files that read it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import json
 import logging
@@ -44,18 +45,53 @@ _SEVERITY = {
 
 
 # -- scheduling -----------------------------------------------------------------
+# An analysis starts this much earlier than the end of its debounce, beyond the longest
+# of the file's recent analyses (the round trip, the timer's slack)...
+LEAD_MARGIN_SECONDS = 0.010
+# ...of which the last this many count.
+RECENT_ANALYSES = 8
+
+
 def schedule(ls: RagtuneLanguageServer, uri: str, delay: float | None = None) -> None:
-    """Analyse an open document after the debounce (or ``delay`` seconds)."""
+    """Analyse an open document so that its diagnostics are ready as its debounce ends.
+
+    The debounce (``delay``, by default ``debounce-ms``) is how long after the last
+    change diagnostics may be shown.  The analysis starts earlier, by about as long as
+    this file's analyses take, and its result is held until the debounce is over: text
+    typed past is still never shown diagnostics, and the wait after the debounce is only
+    the part of the analysis that did not fit in it.  A change cancels the analysis
+    under way for the text it replaced."""
     old = ls.debounce.pop(uri, None)
     if old is not None:
         old.cancel()
     if delay is None:
         delay = ls.server_options["debounce-ms"] / 1000
+    delay = max(0.0, delay)
     loop = asyncio.get_running_loop()
-    ls.debounce[uri] = loop.call_later(max(0.0, delay), send_open_job, ls, uri)
+    path = ls.path_of(uri)
+    if path is not None:
+        cancel_open_jobs(ls, path)
+    lead = min(delay, expected_analysis_seconds(ls, path))
+    ls.debounce[uri] = loop.call_later(delay - lead, send_open_job, ls, uri, True, loop.time() + delay)
 
 
-def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = True) -> None:
+def expected_analysis_seconds(ls: RagtuneLanguageServer, path: str | None) -> float:
+    """How long an analysis of ``path`` is expected to take (0 when none was timed)."""
+    times = ls.analysis_ms.get(path) if path is not None else None
+    return max(times) / 1000 + LEAD_MARGIN_SECONDS if times else 0.0
+
+
+def cancel_open_jobs(ls: RagtuneLanguageServer, path: str) -> None:
+    """The buffer changed: analyses of its older text stop (or never start)."""
+    for jid in [jid for jid, j in ls.jobs.items() if j["path"] == path and j["kind"] == "open"]:
+        job = ls.jobs.pop(jid)
+        ls.log(f"{path}: version {job['version']} superseded by a change; its diagnostics are skipped")
+        ls.backend.send(("cancel", jid))
+
+
+def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = True, not_before: float = 0.0) -> None:
+    """Send the buffer to the analysis process; its diagnostics are shown no earlier than
+    ``not_before`` (the event loop's clock: when the debounce ends)."""
     ls.debounce.pop(uri, None)
     doc = ls.open_document(uri)
     path = ls.path_of(uri)
@@ -71,7 +107,7 @@ def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = T
     for jid in older:
         ls.log(f"{path}: version {ls.jobs.pop(jid)['version']} superseded by version {doc.version}; its diagnostics are skipped")
     job_id = ls.next_id()
-    ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter()}
+    ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter(), "not_before": not_before}
     ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))
     hold_scan(ls)
     if text is not None:
@@ -143,6 +179,19 @@ def reanalyse_everything(ls: RagtuneLanguageServer) -> None:
 
 # -- answers from the analysis process -------------------------------------------------
 def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[str, Any]) -> None:
+    job = ls.jobs.get(job_id)
+    if job is not None and job["kind"] == "open" and "arrived" not in job:
+        job["arrived"] = time.perf_counter()
+        if not payload.get("superseded") and not payload.get("error"):
+            times = ls.analysis_ms.setdefault(path, collections.deque(maxlen=RECENT_ANALYSES))
+            times.append(payload.get("elapsed_ms", 0.0))
+        loop = asyncio.get_running_loop()
+        wait = job["not_before"] - loop.time()
+        if wait > 0 and not payload.get("superseded"):
+            # ready before its debounce is over: shown when it is (unless a change
+            # comes first, which drops it)
+            loop.call_later(wait, on_result, ls, job_id, path, payload)
+            return
     job = ls.jobs.pop(job_id, None)
     release_scan(ls)
     if payload.get("superseded"):
@@ -159,7 +208,8 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
         return
     if job["kind"] == "open":
         # for --log-file and the benchmark: how much of the wait was the analysis itself
-        log.info("analysed %s version %s: %.1f ms in the analysis process, %.1f ms round trip", path, job["version"], payload.get("elapsed_ms", 0.0), (time.perf_counter() - job["sent"]) * 1000)
+        now = time.perf_counter()
+        log.info("analysed %s version %s: %.1f ms in the analysis process, %.1f ms round trip, held %.1f ms for the debounce", path, job["version"], payload.get("elapsed_ms", 0.0), (job["arrived"] - job["sent"]) * 1000, (now - job["arrived"]) * 1000)
         doc = ls.open_document(job["uri"])
         if doc is None or doc.version != job["version"]:
             ls.log(f"{path}: dropped the result for version {job['version']}: the document moved on")
@@ -172,12 +222,19 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
             return  # the buffer is open now: its own analysis wins
         lines = None
         version = None
+    if payload["sites"] is None and "sites" in job:  # the figures came during the hold
+        previous = ls.results.get(path)
+        payload = dict(payload, sites=job["sites"] if job["sites"] is not None else (previous.sites if previous is not None else []))
     store_result(ls, path, job["uri"], version, lines, payload, job_id)
 
 
 def on_sites(ls: RagtuneLanguageServer, job_id: int, path: str, sites: list[dict[str, Any]] | None) -> None:
     """The hover and code lens figures of an analysis whose diagnostics came first
     (None: skipped, a newer version came in; the previous figures stay)."""
+    job = ls.jobs.get(job_id)
+    if job is not None:  # its diagnostics are held for the debounce: they take these along
+        job["sites"] = sites
+        return
     result = ls.results.get(path)
     if result is None or result.job_id != job_id:
         return
@@ -412,6 +469,7 @@ def register(server: RagtuneLanguageServer) -> None:
             return
         ls.doc_uris.pop(path, None)
         ls.untitled.pop(uri, None)
+        ls.analysis_ms.pop(path, None)
         ls.scan_overlays_behind.discard(path)
         for backend in ls.backends():
             backend.send(("close", path))

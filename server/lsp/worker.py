@@ -90,6 +90,7 @@ class _Requests:
         self.scan: dict | None = None  # {"id", "paths", "next", "cancelled"}
         self.held_until = 0.0  # time.monotonic() until which the scan lane waits
         self.running: str | None = None  # the path of the interactive analysis under way
+        self.running_job: int | None = None  # and its request id
         self.stop = threading.Event()  # set when a newer request for that path comes in
         self.closed = False
 
@@ -103,6 +104,14 @@ class _Requests:
             if op == "hold":
                 # taken here, not in the loop's turn: it concerns the very next scanned file
                 self.held_until = time.monotonic() + msg[1] if msg[1] > 0 else 0.0
+            elif op == "cancel":
+                # the server has moved on from this request: drop it, or stop it
+                job_id = msg[1]
+                if job_id == self.running_job:
+                    self.stop.set()
+                for path, queued in list(self.interactive.items()):
+                    if queued[1] == job_id:
+                        del self.interactive[path]
             elif op == "analyze":
                 path = msg[2]
                 self.interactive.pop(path, None)  # the newer text supersedes
@@ -294,7 +303,7 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             elif requests.interactive:
                 _, job = requests.interactive.popitem(last=False)
                 msg = None
-                requests.running = job[2]
+                requests.running, requests.running_job = job[2], job[1]
                 requests.stop.clear()
             else:
                 msg = job = None
@@ -307,7 +316,7 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
             log.error("request failed:\n%s", traceback.format_exc())
         finally:
             with requests.cond:
-                requests.running = None
+                requests.running = requests.running_job = None
 
 
 def _scan_pending(scan: dict | None) -> bool:

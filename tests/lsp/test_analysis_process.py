@@ -64,6 +64,17 @@ def test_a_newer_request_for_the_file_under_analysis_stops_it():
     assert list(requests.interactive) == ["/ws/b.py", "/ws/a.py"]
 
 
+def test_a_cancelled_request_is_dropped_when_queued_and_stopped_when_under_way():
+    requests = _Requests()
+    requests.running, requests.running_job = "/ws/a.py", 1
+    requests.put(("analyze", 2, "/ws/b.py", "x = 1\n", ("open", 2)))
+    requests.put(("cancel", 2))
+    assert not requests.interactive and not requests.stop.is_set()
+    requests.put(("cancel", 1))
+    assert requests.stop.is_set()
+    assert not requests.control, "a cancel is not a request to answer"
+
+
 class _SetDuringExtraction(threading.Event):
     """Clear at the first checkpoint (before the file's facts are read), set after: a
     newer version that came in while the facts were being read."""

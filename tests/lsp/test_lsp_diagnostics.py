@@ -85,13 +85,16 @@ async def test_stale_versions_are_dropped(workspace):
 
 
 @pytest.mark.parametrize("pull_mode", [False, True])
-async def test_edits_in_a_burst_end_with_the_last_versions_diagnostics(workspace, pull_mode):
-    """Edits sent back to back overtake analyses under way; whatever was superseded or
-    stopped, nothing older than what the client was last told ever reaches it."""
+@pytest.mark.parametrize("debounce_ms", [0, 150])
+async def test_edits_in_a_burst_end_with_the_last_versions_diagnostics(workspace, pull_mode, debounce_ms):
+    """Edits sent back to back overtake analyses under way (with a debounce, analyses
+    start before it ends and a result ready early is held until it does); whatever was
+    cancelled, stopped or held, nothing older than what the client was last told ever
+    reaches it."""
     path = workspace / "bot.py"
     text = call_site_module(big_system_prompt())
     path.write_text(text, "utf-8")
-    async with session(workspace, "neovim", pull=pull_mode, init_options={"debounceMs": 0}) as client:
+    async with session(workspace, "neovim", pull=pull_mode, init_options={"debounceMs": debounce_ms}) as client:
         uri = open_doc(client, path, text)
         if pull_mode:
             assert "FT201" in codes((await pull(client, uri)).items)
