@@ -50,29 +50,47 @@ _SEVERITY = {
 LEAD_MARGIN_SECONDS = 0.010
 # ...of which the last this many count.
 RECENT_ANALYSES = 8
+# While changes come faster than the debounce, an analysis starts no sooner than this
+# many times the usual gap between them after the last one: the next change would most
+# likely cancel it, and fast typing would keep a core busy for results never shown (a
+# plain debounce analyses nothing until the typing stops).
+TYPING_GAP_FACTOR = 1.25
+RECENT_CHANGES = 6
 
 
 def schedule(ls: RagtuneLanguageServer, uri: str, delay: float | None = None) -> None:
     """Analyse an open document so that its diagnostics are ready as its debounce ends.
 
-    The debounce (``delay``, by default ``debounce-ms``) is how long after the last
-    change diagnostics may be shown.  The analysis starts earlier, by about as long as
-    this file's analyses take, and its result is held until the debounce is over: text
-    typed past is still never shown diagnostics, and the wait after the debounce is only
-    the part of the analysis that did not fit in it.  A change cancels the analysis
-    under way for the text it replaced."""
+    The debounce (``delay``, by default ``debounce-ms`` after a change) is how long
+    after the last change diagnostics may be shown.  The analysis starts earlier, by
+    about as long as this file's analyses take, and its result is held until the
+    debounce is over: text typed past is still never shown diagnostics, and the wait
+    after the debounce is only the part of the analysis that did not fit in it.  A
+    change cancels the analysis under way for the text it replaced."""
     old = ls.debounce.pop(uri, None)
     if old is not None:
         old.cancel()
-    if delay is None:
-        delay = ls.server_options["debounce-ms"] / 1000
-    delay = max(0.0, delay)
     loop = asyncio.get_running_loop()
     path = ls.path_of(uri)
+    start = 0.0
+    if delay is None:  # a change
+        delay = ls.server_options["debounce-ms"] / 1000
+        gap = typing_gap_seconds(ls, uri, loop.time())
+        if gap < delay:  # typing faster than the debounce
+            start = gap * TYPING_GAP_FACTOR
+    delay = max(0.0, delay)
     if path is not None:
         cancel_open_jobs(ls, path)
-    lead = min(delay, expected_analysis_seconds(ls, path))
-    ls.debounce[uri] = loop.call_later(delay - lead, send_open_job, ls, uri, True, loop.time() + delay)
+    start = min(delay, max(start, delay - expected_analysis_seconds(ls, path)))
+    ls.debounce[uri] = loop.call_later(start, send_open_job, ls, uri, True, loop.time() + delay)
+
+
+def typing_gap_seconds(ls: RagtuneLanguageServer, uri: str, now: float) -> float:
+    """Note a change; the usual gap between the last changes (infinite for the first)."""
+    times = ls.change_times.setdefault(uri, collections.deque(maxlen=RECENT_CHANGES + 1))
+    times.append(now)
+    gaps = sorted(b - a for a, b in zip(times, list(times)[1:]))
+    return gaps[len(gaps) // 2] if len(gaps) >= 2 else float("inf")
 
 
 def expected_analysis_seconds(ls: RagtuneLanguageServer, path: str | None) -> float:
@@ -470,6 +488,7 @@ def register(server: RagtuneLanguageServer) -> None:
         ls.doc_uris.pop(path, None)
         ls.untitled.pop(uri, None)
         ls.analysis_ms.pop(path, None)
+        ls.change_times.pop(uri, None)
         ls.scan_overlays_behind.discard(path)
         for backend in ls.backends():
             backend.send(("close", path))

@@ -84,6 +84,7 @@ class RagtuneLanguageServer(LanguageServer):
         self.jobs: dict[int, dict[str, Any]] = {}  # analysis requests in flight
         self.debounce: dict[str, asyncio.TimerHandle] = {}  # by uri
         self.analysis_ms: dict[str, Any] = {}  # by path: the last open analyses' times (a deque)
+        self.change_times: dict[str, Any] = {}  # by uri: when the last changes came (a deque)
         self.waiters: dict[str, list[asyncio.Future]] = {}  # by path: pull requests
         self.workspace_changed = asyncio.Event()
         self.first_result = asyncio.Event()  # an open document got its first diagnostics
