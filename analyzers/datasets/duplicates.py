@@ -49,7 +49,8 @@ _BIN_BITS = _BIN_MASK.bit_length()
 # A key's low 4 bits say its band (0: the exact key, 1..8: MinHash bands).
 _BAND_MASK = 15
 MIN_SHINGLE_TOKENS = 8  # shorter texts are compared exactly only
-_FLUSH = 8192
+# Keys held before they are sorted by partition and written out as one run (~6 MB).
+_SPILL_KEYS = 1 << 18
 # Examples and token ids held before a batch is sketched (the ids: 1 MB of uint32).
 _BATCH_EXAMPLES = 1024
 _BATCH_TOKENS = 1 << 18
@@ -165,8 +166,10 @@ class SpillWriter:
         self.worker = worker
         self.partitions = partitions
         self._table = table  # canonical_token_table() of the encoding
-        # exact keys and band keys go to separate files: exact ones are grouped first
-        self._buffers = [array("q") for _ in range(2 * partitions)]
+        # exact keys and band keys go to separate partitions: exact ones are grouped first
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_keys = 0
+        self._runs = 0
         self._sig = open(os.path.join(folder, f"sig-{worker}.bin"), "wb")
         self.ids = array("I")
         self._ends = array("q")
@@ -202,18 +205,30 @@ class SpillWriter:
         self._exact = array("q")
 
     def _spill(self, keys: np.ndarray, owners: np.ndarray, slots: np.ndarray) -> None:
+        self._pending.append((keys, owners, slots))
+        self._pending_keys += len(keys)
+        if self._pending_keys >= _SPILL_KEYS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending keys as one run: (key, line) pairs sorted by partition, after
+        a header of each partition's offset.  One file per run, not one per partition:
+        opening a file costs far more than writing a few KB to it."""
+        if not self._pending:
+            return
+        keys, owners, slots = (np.concatenate(parts) for parts in zip(*self._pending))
+        self._pending = []
+        self._pending_keys = 0
         order = np.argsort(slots, kind="stable")
-        slots = slots[order]
         pairs = np.empty((len(keys), 2), dtype=np.int64)
         pairs[:, 0] = keys[order]
         pairs[:, 1] = owners[order]
-        starts = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
-        bounds = np.append(starts, len(slots)).tolist()
-        for i, slot in enumerate(slots[starts].tolist()):
-            buf = self._buffers[slot]
-            buf.frombytes(pairs[bounds[i] : bounds[i + 1]].tobytes())
-            if len(buf) >= _FLUSH:
-                self._flush(slot)
+        offsets = np.zeros(2 * self.partitions + 1, dtype=np.int64)
+        np.cumsum(np.bincount(slots, minlength=2 * self.partitions), out=offsets[1:])
+        with open(os.path.join(self.folder, f"run-{self.worker}-{self._runs}.bin"), "wb") as f:
+            f.write(offsets.tobytes())
+            f.write(pairs.tobytes())
+        self._runs += 1
 
     def _write_signatures(self, lines: np.ndarray, sigs: np.ndarray) -> None:
         """Row ``line`` of the signature file holds that line's signature; rows of lines
@@ -233,17 +248,9 @@ class SpillWriter:
                 self._sig.seek(line * SIG_BYTES)
                 self._sig.write(row.tobytes())
 
-    def _flush(self, slot: int) -> None:
-        buf = self._buffers[slot]
-        if buf:
-            with open(os.path.join(self.folder, f"part-{slot}-{self.worker}.bin"), "ab") as f:
-                buf.tofile(f)
-            self._buffers[slot] = array("q")
-
     def close(self) -> None:
         self._sketch_batch()
-        for slot in range(len(self._buffers)):
-            self._flush(slot)
+        self._flush()
         self._sig.close()
 
 
@@ -279,18 +286,24 @@ def find_duplicates(folder: str, workers: int, partitions: int, line_offsets: li
         data = f.read(SIG_BYTES)
         return data if len(data) == SIG_BYTES and data != _ZERO_SIG else None
 
+    header = 8 * (2 * partitions + 1)  # a run starts with each partition's offset
+    runs: list[tuple] = []
     report = DuplicateReport()
     found: list[tuple[int, int, str, float]] = []
     try:
+        for name in sorted(os.listdir(folder)):
+            if name.startswith("run-"):
+                f = open(os.path.join(folder, name), "rb")
+                runs.append((f, np.frombuffer(f.read(header), dtype=np.int64).tolist()))
         # slots [0, partitions) hold exact keys, the rest band keys: exact ones first, so
         # a line that is an exact copy is never counted as a near one
         for slot in range(2 * partitions):
             chunks = []
-            for w in range(workers):
-                path = os.path.join(folder, f"part-{slot}-{w}.bin")
-                if os.path.exists(path):
-                    chunks.append(np.fromfile(path, dtype=np.int64))
-                    os.unlink(path)
+            for f, bounds in runs:
+                start, end = bounds[slot], bounds[slot + 1]
+                if end > start:
+                    f.seek(header + 16 * start)
+                    chunks.append(np.frombuffer(f.read(16 * (end - start)), dtype=np.int64))
             if not chunks:
                 continue
             pairs = np.concatenate(chunks).reshape(-1, 2)
@@ -334,6 +347,8 @@ def find_duplicates(folder: str, workers: int, partitions: int, line_offsets: li
                 del found[keep:]
     finally:
         for f in sig_files.values():
+            f.close()
+        for f, _ in runs:
             f.close()
     found.sort()
     report.pairs = found[:keep]
