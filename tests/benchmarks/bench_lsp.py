@@ -8,15 +8,20 @@ minute), and prints:
 
 - p50 / p95 / max from a keystroke to the diagnostics of that version, less the
   server's debounce (a keystroke superseded before its diagnostics arrived is counted
-  as dropped, not timed);
+  as dropped, not timed).  The server starts an analysis before the debounce ends and
+  holds an early result until it does, so this is the part of the analysis (and of the
+  server's own work) that did not fit inside the debounce;
 - the time from starting the server process to the first diagnostics of the open file;
-- the server's peak memory (the language server and its analysis process, VmHWM summed);
-- for reference, the engine alone: ``Engine.analyze_file`` on the same buffer in this
-  process, the part of the latency the server cannot remove.
+- the server's peak memory (the language server and its analysis processes, VmHWM summed);
+- for reference, the engine alone: ``Engine.analyze_file`` on the buffer as it is typed,
+  at the same pace, in this process; and, from the server's log, each analysis's time in
+  the analysis process, how many results were ready before the debounce ended, and the
+  time spent waiting in the analysis process.
 
 Beside them, in the same run, the same client against a bare pygls server that only
 parses the buffer with tree-sitter and counts its tokens (o200k) after the same debounce:
-the floor.
+the floor (it starts its work when the debounce ends, so its figure is that work plus
+the protocol, where the server's is what is left of its analysis after the debounce).
 
     python tests/benchmarks/bench_lsp.py [--edits 200] [--files 2000]
 """
