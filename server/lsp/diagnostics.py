@@ -146,8 +146,9 @@ def hold_scan(ls: RagtuneLanguageServer) -> None:
 
 
 def release_scan(ls: RagtuneLanguageServer) -> None:
-    """Let the scan go on once no open document's analysis is under way."""
-    if not ls.scan_held or any(j["kind"] == "open" for j in ls.jobs.values()):
+    """Let the scan go on once no open document's analysis is under way (a result held
+    for its debounce is done with the CPU)."""
+    if not ls.scan_held or any(j["kind"] == "open" and "arrived" not in j for j in ls.jobs.values()):
         return
     ls.scan_held = False
     if ls._scan_backend is not None:
@@ -209,6 +210,7 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
             # ready before its debounce is over: shown when it is (unless a change
             # comes first, which drops it)
             loop.call_later(wait, on_result, ls, job_id, path, payload)
+            release_scan(ls)
             return
     job = ls.jobs.pop(job_id, None)
     release_scan(ls)
