@@ -276,10 +276,12 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
 
     requests = _Requests()
     threading.Thread(target=_read_requests, args=(conn_in, requests), name="ragtune-requests", daemon=True).start()
+    # loading makes objects that live as long as the process: no collector passes over
+    # them while loading (~5 % of it), and none after (several ms of every analysis)
+    gc.disable()
     _warm_up()
-    # what is loaded now lives as long as the process: keep it out of the collector's
-    # passes, which otherwise cost several ms of every analysis
     gc.freeze()
+    gc.enable()
     session = AnalysisSession(send)
     docs_written = False
     while True:
