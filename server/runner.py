@@ -127,6 +127,18 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
     return FileResult(abs_path, kind, content, findings, deps, stat)
 
 
+def _batches(todo: list, jobs: int):
+    """Guided scheduling: each batch a quarter of a worker's share of what is left, never
+    under BATCH_SIZE files.  Big batches early keep the pool's per-message cost low
+    (10,300 files: 0.8 s of the main process's CPU in batches of 16, 0.3 s like this);
+    small ones at the end keep a worker from idling on another's slow tail."""
+    start = 0
+    while start < len(todo):
+        size = max(BATCH_SIZE, (len(todo) - start) // (4 * jobs))
+        yield todo[start : start + size]
+        start += size
+
+
 def _warm_up() -> None:
     """Import the rules and load the tokenizer (~0.35 s together)."""
     from ragtune.analyzers.engine import code_gate
@@ -288,8 +300,7 @@ def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, s
         for path, kind, explicit in todo:
             yield analyse_one(engine, path, kind, explicit)
         return
-    # small batches, handed out as workers free up, so no worker idles on a slow tail
-    batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
+    batches = list(_batches(todo, jobs))
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":
         _warm_up()  # once here, shared by every forked worker, not once per worker
