@@ -124,16 +124,24 @@ def signatures(table: np.ndarray, ids: np.ndarray, ends: np.ndarray) -> tuple[np
     lengths = np.diff(ends, prepend=0)
     canon = table[ids]
     kept = canon != 0
-    example = np.repeat(np.arange(n, dtype=np.uint64), lengths)[kept]
+    example = np.repeat(np.arange(n, dtype=np.intp), lengths)[kept]
     canon = canon[kept]
-    has_signature = np.bincount(example.astype(np.intp), minlength=n) >= MIN_SHINGLE_TOKENS
-    minima = np.full(n * BINS, _EMPTY_BIN, dtype=np.uint64)
+    has_signature = np.bincount(example, minlength=n) >= MIN_SHINGLE_TOKENS
+    # one slot past the end takes the shingles that straddle two examples
+    minima = np.full(n * BINS + 1, _EMPTY_BIN, dtype=np.uint64)
     if len(canon) >= 3:
-        same = example[:-2] == example[2:]  # the three tokens belong to one example
-        shingles = _mix((canon[:-2] | (canon[1:-1] << np.uint64(_ID_BITS)) | (canon[2:] << np.uint64(2 * _ID_BITS)))[same])
-        where = example[:-2][same] * np.uint64(BINS) + (shingles & np.uint64(_BIN_MASK))
-        values = ((shingles >> np.uint64(_BIN_BITS)) & np.uint64(0xFFFFFFFF)) | np.uint64(1)
-        np.minimum.at(minima, where.astype(np.intp), values)
+        shingles = canon[:-2] | (canon[1:-1] << np.uint64(_ID_BITS))
+        shingles |= canon[2:] << np.uint64(2 * _ID_BITS)
+        shingles = _mix(shingles)
+        where = (shingles & np.uint64(_BIN_MASK)).astype(np.intp)
+        first = example[:-2]
+        where += first * BINS
+        where[first != example[2:]] = n * BINS
+        shingles >>= np.uint64(_BIN_BITS)
+        shingles &= np.uint64(0xFFFFFFFF)
+        shingles |= np.uint64(1)  # 0 marks an empty bin
+        np.minimum.at(minima, where, shingles)
+    minima = minima[:-1]
     minima[minima == _EMPTY_BIN] = 0
     return minima.astype(np.uint32).reshape(n, BINS), has_signature
 
