@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ragtune.analyzers.config import clear_config_cache
-from ragtune.analyzers.datasets.lines import iter_lines, split_ranges
+from ragtune.analyzers.datasets import lines as lines_module
+from ragtune.analyzers.datasets.lines import iter_lines, iter_parsed_lines, parse_line, split_ranges
 from ragtune.analyzers.datasets.scan import ScanOptions, scan_dataset
 from ragtune.analyzers.engine import Engine
 from ragtune.analyzers.rules.registry import RULES, load_rule
@@ -191,6 +192,24 @@ def test_byte_ranges_split_at_newlines_and_workers_agree(tmp_path):
     two = scan_dataset(str(path), ScanOptions(), workers=2)
     assert (one.examples, one.tokens, one.duplicates.exact) == (two.examples, two.tokens, two.duplicates.exact) == (450, one.tokens, 50)
     assert one.duplicates.pairs == two.duplicates.pairs
+
+
+@pytest.mark.parametrize("max_line", [200, 10**6])  # the long lines over the limit, then within it
+def test_parsed_lines_match_line_by_line_parsing(tmp_path, monkeypatch, max_line):
+    # the fast reader must report every kind of bad line exactly as parse_line does
+    monkeypatch.setattr(lines_module, "MAX_LINE_BYTES", max_line)
+    rows = behaviour_rows(3)
+    data = b"\n".join([
+        rows[0].encode(), b"", b"   ", b'{"a": 1}\x00', b"\xff\xfe not utf-8", b'{"messages": [', b"[1, 2] [3]",
+        b'"' + b"x" * 500 + b'"', rows[1].encode(), b"[" * 100000 + b"]" * 100000, rows[2].encode(), b'{"cut": ',
+    ])
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(data)
+    with open(path, "rb") as f:
+        for s, e in [(0, len(data))] + split_ranges(f, len(data), 3):
+            slow = [(raw.number, parse_line(raw)) for raw in iter_lines(f, s, e)]
+            fast = list(iter_parsed_lines(f, s, e))
+            assert fast == slow
 
 
 def test_dataset_rules_are_harmless_on_other_files(tmp_path):
