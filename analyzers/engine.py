@@ -135,6 +135,14 @@ class Engine:
     # -- one file ----------------------------------------------------------
     def analyze_file(self, path: str, *, kind: str | None = None, explicit: bool = True, text: str | None = None) -> list[Finding]:
         """Findings for one file; ``text`` (an editor buffer) overrides the disk."""
+        return self.analyze_with_context(path, kind=kind, explicit=explicit, text=text)[0]
+
+    def analyze_with_context(
+        self, path: str, *, kind: str | None = None, explicit: bool = True, text: str | None = None
+    ) -> tuple[list[Finding], FileContext | None]:
+        """``analyze_file``, plus the file context the rules saw (its prompt sites, token
+        counts and facts, for an editor's hover and code lens); None when the file was
+        not read (unreadable, or of no kind ragtune analyses)."""
         # abspath, not resolve(): a string operation instead of a stat per path
         # component, which cost more than the prefilter on large trees
         abs_path = os.path.abspath(path)
@@ -158,16 +166,16 @@ class Engine:
             try:
                 text = self._read(abs_path, kind)
             except UnreadableFile as exc:
-                return self._finish(ctx, cfg, [_unreadable(ctx, str(exc))], [])
+                return self._finish(ctx, cfg, [_unreadable(ctx, str(exc))], []), None
         ctx.text = text
         if kind == "unknown":
-            return []
+            return [], None
         try:
             self._extract(ctx)
         except Exception as exc:  # an extractor bug must not end the run
             # the user sees RT002; the traceback is for a bug report (--verbose)
             log.debug("extracting facts from %s failed:\n%s", abs_path, traceback.format_exc())
-            return self._finish(ctx, cfg, [_unreadable(ctx, f"internal error while reading it ({exc.__class__.__name__}); please report this")], find_suppressions(text))
+            return self._finish(ctx, cfg, [_unreadable(ctx, f"internal error while reading it ({exc.__class__.__name__}); please report this")], find_suppressions(text)), ctx
         findings: list[Finding] = []
         for code in sorted(cfg.enabled):
             spec = BY_CODE[code]
@@ -177,12 +185,17 @@ class Engine:
             if spec.scope == "project" or code == "RT001" or (spec.scope == "dataset" and ctx.kind != "dataset"):
                 continue
             try:
-                findings.extend(load_rule(code).check(ctx))
+                findings.extend(self._run_rule(code, ctx))
             except Exception as exc:
                 log.debug("rule %s failed on %s:\n%s", code, abs_path, traceback.format_exc())
                 if "RT002" in cfg.enabled:
                     findings.append(_unreadable(ctx, f"internal error in rule {code} ({exc.__class__.__name__}); the other rules still ran; please report this"))
-        return self._finish(ctx, cfg, findings, find_suppressions(text) if kind != "dataset" else [])
+        return self._finish(ctx, cfg, findings, find_suppressions(text) if kind != "dataset" else []), ctx
+
+    def _run_rule(self, code: str, ctx: FileContext) -> Iterable[Finding]:
+        """One rule over one file (a hook: the language server stops here when the text
+        being analysed was replaced)."""
+        return load_rule(code).check(ctx)
 
     def _read(self, path: str, kind: str) -> str:
         if kind == "dataset":

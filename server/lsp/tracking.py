@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from ragtune.analyzers.engine import Engine
@@ -55,26 +56,21 @@ class Superseded(BaseException):
 
 
 class RecordingEngine(Engine):
-    """``Engine`` that also hands back the file context the rules saw, and stops at its
-    checkpoints (before and after reading the file's facts) once ``stop`` is set."""
+    """``Engine`` that stops at its checkpoints once ``stop`` is set: before the file is
+    read, and before each rule (the first one right after the file's facts are read)."""
 
-    _last_ctx: FileContext | None = None
     stop: threading.Event | None = None
 
     def checkpoint(self) -> None:
         if self.stop is not None and self.stop.is_set():
             raise Superseded
 
-    def _extract(self, ctx: FileContext) -> None:
+    def analyze_with_context(self, path: str, **kwargs) -> tuple[list[Finding], FileContext | None]:
         self.checkpoint()
-        self._last_ctx = ctx
-        super()._extract(ctx)
-        # a stop here skips the rules; the extraction itself left nothing half-done
-        # behind (cross-file facts are memoised only once complete)
-        self.checkpoint()
+        return super().analyze_with_context(path, **kwargs)
 
-    def analyze_with_context(self, path: str, *, text: str | None = None) -> tuple[list[Finding], FileContext | None]:
-        self._last_ctx = None
-        findings = self.analyze_file(path, text=text)
-        ctx, self._last_ctx = self._last_ctx, None
-        return findings, ctx
+    def _run_rule(self, code: str, ctx: FileContext) -> Iterable[Finding]:
+        # a stop here leaves nothing half-done: cross-file facts are memoised only once
+        # complete, and a rule's findings are only collected
+        self.checkpoint()
+        return super()._run_rule(code, ctx)
