@@ -12,6 +12,7 @@ import binascii
 import gzip
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import tiktoken
@@ -111,5 +112,18 @@ def tokenizer_for_model(model: str | None) -> Tokenizer:
 def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     if not text:
         return 0
-    # disallowed_special=() so text that merely mentions "<|endoftext|>" is counted, not refused
+    if len(text) <= _MEMO_CHARS:
+        return _memo_count(text, encoding)
+    return _count(text, encoding)
+
+
+def _count(text: str, encoding: str) -> int:
+    # encode_ordinary: text that merely mentions "<|endoftext|>" is counted, not refused
     return len(get_encoding(encoding).encode_ordinary(text))
+
+
+# The same prompt is counted by several rules, and again by the editor's hover and code
+# lens after every keystroke; a bounded memo (texts up to 256 KB, 512 of them) spares
+# the repeats.
+_MEMO_CHARS = 256 * 1024
+_memo_count = lru_cache(maxsize=512)(_count)
