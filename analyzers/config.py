@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .errors import ConfigError  # noqa: F401  (re-exported: ragtune.analyzers.config.ConfigError)
 from .rules.registry import known_selector
 
 
@@ -107,10 +108,6 @@ class Settings(_Strict):
                 if not known_selector(code):
                     raise ValueError(f"unknown rule code or prefix {code!r}")
         return {glob: [c.upper() for c in codes] for glob, codes in value.items()}
-
-
-class ConfigError(ValueError):
-    """A configuration problem, with a message fit for the user (file and key named)."""
 
 
 class LoadedConfig(BaseModel):

@@ -11,8 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from ragtune.analyzers.config import ConfigError
-from ragtune.analyzers.rules.registry import RULES, known_selector, resolve, rule_doc
+# the engine (pydantic models, the rule table) is imported by the commands that use
+# it: ``ragtune server`` starts its analysis process before loading any of it
+from ragtune.analyzers.errors import ConfigError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = ["text", "concise", "json", "json-lines", "sarif", "github"]
@@ -34,6 +35,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _codes(value: str) -> list[str]:
+    from ragtune.analyzers.rules.registry import known_selector
+
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     for c in codes:
         if not known_selector(c):
@@ -138,6 +141,8 @@ def _common_root(roots: list[Path]) -> Path:
 
 
 def run_rule(args, parser) -> int:
+    from ragtune.analyzers.rules.registry import RULES, resolve, rule_doc
+
     if args.all or not args.code:
         if not args.all:
             parser.error("rule: give a CODE or --all")
