@@ -104,6 +104,7 @@ class FileShapes:
         self.lines = ctx.text.splitlines()
         self.python = language == "python"
         self._index: dict[str, tuple[list[int], list]] | None = None
+        self._calls_by_lines: dict[tuple[int, int], object] | None = None
 
     def nodes(self, kinds: tuple[str, ...], within=None) -> list:
         """Nodes of ``kinds`` in document order (parents first); with ``within``, only
@@ -144,13 +145,14 @@ class FileShapes:
 
     def site_node(self, site: PromptSite):
         """The call node a site was found at: the outermost call spanning its lines."""
-        best = None
-        start, end = site.range.start.line, site.range.end.line
-        for n in self.calls():
-            if n.start_point[0] == start and n.end_point[0] == end:
+        if self._calls_by_lines is None:
+            self._calls_by_lines = {}
+            for n in self.calls():
+                key = (n.start_point[0], n.end_point[0])
+                best = self._calls_by_lines.get(key)
                 if best is None or n.start_byte < best.start_byte or n.end_byte > best.end_byte:
-                    best = n
-        return best
+                    self._calls_by_lines[key] = n
+        return self._calls_by_lines.get((site.range.start.line, site.range.end.line))
 
     def enclosing(self, node, kinds: tuple[str, ...], stop_at_function: bool = True):
         n = node.parent

@@ -75,13 +75,23 @@ def repairs_in(shapes: FileShapes, scope, *, require_parser: bool = True) -> lis
     slice, regex and comma mending only when a parser reads the result in the same scope
     (``require_parser=False``: the mending whatever reads it, for a helper whose caller
     parses)."""
+    found, parses = _mending_in(shapes, scope)
+    return found if parses or not require_parser else _libraries_only(found)
+
+
+def _libraries_only(found: list[Repair]) -> list[Repair]:
+    # mending for no parser is reading (files extracted from fenced blocks)
+    return [r for r in found if r.kind.startswith("a JSON repair library")]
+
+
+def _mending_in(shapes: FileShapes, scope) -> tuple[list[Repair], bool]:
+    """Every mending of text in ``scope``, and whether a parser is called there."""
     found: list[Repair] = []
     parses = False
     for call in shapes.calls(scope):
         if _outside(shapes, call, scope):
             continue
         name = callee_text(call, shapes.source)
-        text = shapes.text(call)
         if callee_matches(name, _LIBRARIES):
             found.append(Repair(call, f"a JSON repair library ({name})"))
             continue
@@ -103,9 +113,6 @@ def repairs_in(shapes: FileShapes, scope, *, require_parser: bool = True) -> lis
     for node in shapes.nodes(("subscript",), scope):
         if not _outside(shapes, node, scope) and _BRACE_INDEX.search(shapes.text(node)):
             found.append(Repair(node, "slicing from the first { to the last }"))
-    if not parses and require_parser:
-        # mending for no parser is reading (files extracted from fenced blocks)
-        found = [r for r in found if r.kind.startswith("a JSON repair library")]
     found.sort(key=lambda r: r.node.start_byte)
     # a fence stripped inside another repair's expression is one repair
     out: list[Repair] = []
@@ -113,7 +120,7 @@ def repairs_in(shapes: FileShapes, scope, *, require_parser: bool = True) -> lis
         if out and out[-1].node.start_byte <= r.node.start_byte and r.node.end_byte <= out[-1].node.end_byte:
             continue
         out.append(r)
-    return out
+    return out, parses
 
 
 def _outside(shapes: FileShapes, node, scope) -> bool:
@@ -213,10 +220,10 @@ def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair], 
         name = shapes.function_name(node)
         if not name:
             continue
-        repairs = repairs_in(shapes, node)
-        parses = bool(repairs)
-        if not parses:
-            repairs = repairs_in(shapes, node, require_parser=False)
+        mending, parses_here = _mending_in(shapes, node)
+        confirmed = mending if parses_here else _libraries_only(mending)
+        parses = bool(confirmed)
+        repairs = confirmed or mending
         if repairs:
             entry = (node, repairs, parses)
             out[name] = entry
