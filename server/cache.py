@@ -112,6 +112,7 @@ class FindingsCache:
         key = content_hash(f"{FORMAT}\0{self.code}\0{workspace_root}\0{run_key}".encode())
         self.path = directory / f"findings-{key}.json"
         self.entries: dict[str, CacheEntry] = {}
+        self._seen: set[str] = set()  # paths stored or served in this run
         self._dirty = False
         self._load()
 
@@ -157,12 +158,15 @@ class FindingsCache:
             if self.state(dep, states) != state:
                 return None
         try:
-            return [Finding.model_validate(f) for f in entry.findings]
+            findings = [Finding.model_validate(f) for f in entry.findings]
         except ValueError:
             return None
+        self._seen.add(path)
+        return findings
 
     def store(self, path: str, entry: CacheEntry) -> None:
         self.entries[path] = entry
+        self._seen.add(path)
         self._dirty = True
 
     def forget(self, path: str) -> None:
@@ -179,7 +183,9 @@ class FindingsCache:
             if not ignore.exists():
                 # the cache is never committed, whatever the project's .gitignore says
                 ignore.write_text("# Automatically created by ragtune.\n*\n", "utf-8")
-            entries = {p: e.to_json() for p, e in self.entries.items() if os.path.exists(p)}
+            # entries stored or reused by this run are of files that exist; others are
+            # checked, so deleted files leave the cache
+            entries = {p: e.to_json() for p, e in self.entries.items() if p in self._seen or os.path.exists(p)}
             payload = json.dumps({"format": FORMAT, "code": self.code, "entries": entries}, separators=(",", ":"))
             tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
             tmp.write_text(payload, "utf-8")
