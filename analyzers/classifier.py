@@ -904,10 +904,11 @@ def _score_line(cleaned: str, lower: str, words: list[str], facts: list[str], co
 # Lines recur: prompts assembled from shared constants, boilerplate across prompt
 # files, and above all the same prompt re-read after each keystroke in the editor,
 # where only the edited line is new.  A line's reading and its score depend only on
-# the arguments below, so both are memoised (bounded: cleared when full; lines over
-# _MEMO_LINE_CHARS are not kept, so the memo stays under ~100 MB whatever the input).
-_LINE_MEMO_LIMIT = 20_000
-_MEMO_LINE_CHARS = 2_000
+# the arguments below, so both are memoised, bounded: cleared when full, and lines over
+# _MEMO_LINE_CHARS are not kept (4,096 lines of at most 1,000 characters with their
+# words: under ~30 MB whatever the input; a dataset's answers, all distinct, churn it).
+_LINE_MEMO_LIMIT = 4_096
+_MEMO_LINE_CHARS = 1_000
 _read_memo: dict[str, tuple[str, str, list[str]]] = {}
 _score_memo: dict[tuple, "_LineScore"] = {}
 
