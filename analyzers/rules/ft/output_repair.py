@@ -62,6 +62,10 @@ _REGEX_JSON = re.compile(r"\\\{.*(?:\.\*|\[\\s\\S\]\*|\.\+)")
 _TRAILING_COMMA = re.compile(r",\\s\*.{0,6}(?:\\\}|\}|\\\]|\])")
 _BOOL_FIX = re.compile(r"""['"]true['"]\s*,\s*['"]True['"]|['"]false['"]\s*,\s*['"]False['"]|['"]null['"]\s*,\s*['"]None['"]""")
 _HELPER_PARAMS = ("parameters", "formal_parameters")
+# A function can only mend text if its source holds one of these: every pattern above
+# needs a fence, a bracket (slices, regexes, trailing commas), a quoted true/false/null,
+# or a repair library's name.
+_MENDING_BYTES = tuple(n.encode() for n in ("```", "{", "}", "[", "]", "repair", "dirtyjson", "demjson", "true", "false", "null", "True", "False", "None"))
 
 
 @dataclass
@@ -220,6 +224,8 @@ def _local_helpers(shapes: FileShapes) -> dict[str, tuple[object, list[Repair], 
         name = shapes.function_name(node)
         if not name:
             continue
+        if not any(n in shapes.source[node.start_byte : node.end_byte] for n in _MENDING_BYTES):
+            continue  # nothing in it could mend a text (most functions of a large file)
         mending, parses_here = _mending_in(shapes, node)
         confirmed = mending if parses_here else _libraries_only(mending)
         parses = bool(confirmed)

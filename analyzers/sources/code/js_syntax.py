@@ -193,7 +193,7 @@ class JsScopeCollector:
             name = stmt.child_by_field_name("name")
             if name is not None:
                 if kind != "class_declaration":
-                    facts.functions[text(name)] = FunctionInfo(text(name), stmt.start_byte, stmt.end_byte, self.lowering.index.node_range(stmt))
+                    facts.functions[text(name)] = FunctionInfo(text(name), stmt.start_byte, stmt.end_byte, self.lowering.index.lazy_range(stmt))
                 facts.bind(text(name), Binding("unknown", None, stmt.start_byte, straight))
         elif kind == "statement_block":
             self._block(stmt, facts, straight, module)

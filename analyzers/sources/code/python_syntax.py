@@ -208,7 +208,7 @@ class PythonScopeCollector:
         elif kind == "function_definition":
             name = stmt.child_by_field_name("name")
             if name is not None:
-                facts.functions[text(name)] = FunctionInfo(text(name), stmt.start_byte, stmt.end_byte, self.lowering.index.node_range(stmt))
+                facts.functions[text(name)] = FunctionInfo(text(name), stmt.start_byte, stmt.end_byte, self.lowering.index.lazy_range(stmt))
                 facts.bind(text(name), Binding("unknown", None, stmt.start_byte, straight))
         elif kind == "class_definition":
             name, body = stmt.child_by_field_name("name"), stmt.child_by_field_name("body")

@@ -11,6 +11,7 @@ from typing import Literal
 
 from ...models import Range
 from .expressions import Expr
+from .positions import LazyRange
 
 BindingKind = Literal["assign", "append", "extend", "add", "unknown"]
 
@@ -41,7 +42,13 @@ class FunctionInfo:
     name: str
     start_byte: int
     end_byte: int
-    range: Range
+    span: "Range | LazyRange"  # converted to code points when asked for (seldom)
+
+    @property
+    def range(self) -> Range:
+        if type(self.span) is LazyRange:
+            self.span = self.span.resolve()
+        return self.span
 
 
 @dataclass
