@@ -20,13 +20,15 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
 CACHE_DIR_NAME = ".ragtune_cache"
-FORMAT = 2
+FORMAT = 3
 RACY_SECONDS = 2
 UNCACHEABLE_KINDS = frozenset({"dataset"})
 
@@ -44,6 +46,14 @@ def file_state(path: str) -> str:
         return "missing"
     except OSError:
         return "unreadable"
+
+
+_FINDINGS = TypeAdapter(list[Finding])
+
+
+def findings_json(findings: list[Finding]) -> str:
+    """Findings as the JSON text a cache entry keeps."""
+    return _FINDINGS.dump_json(findings).decode() if findings else "[]"
 
 
 def stat_key(path: str) -> list[int] | None:
@@ -90,7 +100,7 @@ class CacheEntry:
     kind: str
     config: str  # digest of the effective configuration
     deps: dict[str, str]  # other files read → their state at analysis time
-    findings: list[dict] = field(default_factory=list)
+    findings: str = "[]"  # the findings as JSON (validated by pydantic in one call when served)
     stat: list[int] | None = None  # [size, mtime_ns] the file had when ``content`` was hashed
 
     def to_json(self) -> dict:
@@ -101,7 +111,10 @@ class CacheEntry:
         stat = data.get("s")
         if stat is not None and not (isinstance(stat, list) and len(stat) == 2 and all(isinstance(v, int) for v in stat)):
             stat = None
-        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=list(data["f"]), stat=stat)
+        findings = data["f"]
+        if not isinstance(findings, str):
+            raise TypeError("findings are not a JSON text")
+        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=findings, stat=stat)
 
 
 class FindingsCache:
@@ -158,7 +171,7 @@ class FindingsCache:
             if self.state(dep, states) != state:
                 return None
         try:
-            findings = [Finding.model_validate(f) for f in entry.findings]
+            findings = [] if entry.findings == "[]" else _FINDINGS.validate_json(entry.findings)
         except ValueError:
             return None
         self._seen.add(path)

@@ -20,7 +20,7 @@ from ragtune.analyzers.engine import Engine, finding_sort_key
 from ragtune.analyzers.models import Finding
 from ragtune.analyzers.workspace import Workspace
 
-from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state, stat_key, trusted_stat
+from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state, findings_json, stat_key, trusted_stat
 
 # Below this many files to analyse, starting workers costs more than it saves.
 MIN_FILES_FOR_POOL = 48
@@ -282,7 +282,7 @@ def scan(
                     kind=result.kind,
                     config=config_digest(engine, result.path, configs),
                     deps=result.deps,
-                    findings=[f.model_dump(mode="json") for f in result.findings],
+                    findings=findings_json(result.findings),
                     stat=trusted_stat(result.stat, now_ns),
                 )
                 cache.store(result.path, entry)
