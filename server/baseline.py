@@ -83,10 +83,10 @@ def _flagged_text(f: Finding, lines: dict[int, str]) -> str:
     return ""
 
 
-def fingerprints(findings: list[Finding], root: Path, buffers: dict[str, str] | None = None) -> list[str]:
-    """One fingerprint per finding, in the same order; ``buffers`` are texts that are
-    not on disk (an editor's buffer on stdin)."""
-    root = root.resolve()
+def flagged_texts(findings: list[Finding], buffers: dict[str, str] | None = None) -> list[str]:
+    """The normalised text each finding flags (the file-dependent part of its
+    fingerprint), read from disk or from ``buffers``; in the findings' order.  A scan
+    computes it where the file was analysed, so reporting reads no file again."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for f in findings:
         s, e = f.range.start.line, f.range.end.line
@@ -96,12 +96,30 @@ def fingerprints(findings: list[Finding], root: Path, buffers: dict[str, str] | 
         path: dict(enumerate(buffers[path].removeprefix("\ufeff").splitlines())) if path in buffers else _read_lines(path, lines)
         for path, lines in wanted.items()
     }
+    return [_flagged_text(f, texts[f.path]) for f in findings]
+
+
+def fingerprints(
+    findings: list[Finding], root: Path, buffers: dict[str, str] | None = None, flagged: dict[int, str] | None = None
+) -> list[str]:
+    """One fingerprint per finding, in the same order; ``buffers`` are texts that are
+    not on disk (an editor's buffer on stdin); ``flagged`` the flagged texts already
+    known, by ``id`` of the finding."""
+    root = root.resolve()
+    flagged = flagged or {}
+    missing = [f for f in findings if id(f) not in flagged]
+    if missing:
+        flagged = {**flagged, **{id(f): t for f, t in zip(missing, flagged_texts(missing, buffers))}}
+    relative: dict[str, str] = {}
     order = sorted(range(len(findings)), key=lambda i: (findings[i].path, findings[i].range.start.line, findings[i].range.start.character, findings[i].code))
     seen: dict[tuple[str, str, str], int] = defaultdict(int)
     result = [""] * len(findings)
     for i in order:
         f = findings[i]
-        key = (f.code, _relative(f.path, root), _flagged_text(f, texts[f.path]))
+        rel = relative.get(f.path)
+        if rel is None:
+            rel = relative[f.path] = _relative(f.path, root)
+        key = (f.code, rel, flagged[id(f)])
         index = seen[key]
         seen[key] += 1
         raw = "\0".join((*key, str(index)))

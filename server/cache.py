@@ -102,9 +102,10 @@ class CacheEntry:
     deps: dict[str, str]  # other files read → their state at analysis time
     findings: str = "[]"  # the findings as JSON (validated by pydantic in one call when served)
     stat: list[int] | None = None  # [size, mtime_ns] the file had when ``content`` was hashed
+    flagged: list[str] | None = None  # the text each finding flags (fingerprints), when known
 
     def to_json(self) -> dict:
-        return {"h": self.content, "k": self.kind, "c": self.config, "d": self.deps, "f": self.findings, "s": self.stat}
+        return {"h": self.content, "k": self.kind, "c": self.config, "d": self.deps, "f": self.findings, "s": self.stat, "t": self.flagged}
 
     @classmethod
     def from_json(cls, data: dict) -> "CacheEntry":
@@ -114,7 +115,10 @@ class CacheEntry:
         findings = data["f"]
         if not isinstance(findings, str):
             raise TypeError("findings are not a JSON text")
-        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=findings, stat=stat)
+        flagged = data.get("t")
+        if flagged is not None and not (isinstance(flagged, list) and all(isinstance(t, str) for t in flagged)):
+            flagged = None
+        return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=findings, stat=stat, flagged=flagged)
 
 
 class FindingsCache:
@@ -160,8 +164,11 @@ class FindingsCache:
             states[path] = current
         return current
 
-    def lookup(self, path: str, kind: str, config: str, states: dict[str, str], stat: list[int] | None = None) -> list[Finding] | None:
-        """Cached findings when nothing they depend on changed."""
+    def lookup(
+        self, path: str, kind: str, config: str, states: dict[str, str], stat: list[int] | None = None
+    ) -> tuple[list[Finding], list[str] | None] | None:
+        """Cached findings, with the texts they flag when known, when nothing they
+        depend on changed."""
         entry = self.entries.get(path)
         if entry is None or entry.kind != kind or entry.config != config:
             return None
@@ -175,7 +182,8 @@ class FindingsCache:
         except ValueError:
             return None
         self._seen.add(path)
-        return findings
+        flagged = entry.flagged if entry.flagged is not None and len(entry.flagged) == len(findings) else None
+        return findings, flagged
 
     def store(self, path: str, entry: CacheEntry) -> None:
         self.entries[path] = entry

@@ -80,7 +80,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
         result, fixed = _fix_until_stable(engine, result, args.unsafe_fixes, root)
 
     findings = result.findings
-    prints = fingerprints(findings, root) if _needs_fingerprints(args) else [""] * len(findings)
+    prints = fingerprints(findings, root, flagged=result.flagged) if _needs_fingerprints(args) else [""] * len(findings)
     if args.write_baseline:
         try:
             write_baseline(args.write_baseline, findings, prints, root)

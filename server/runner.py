@@ -20,6 +20,7 @@ from ragtune.analyzers.engine import Engine, finding_sort_key
 from ragtune.analyzers.models import Finding
 from ragtune.analyzers.workspace import Workspace
 
+from .baseline import flagged_texts
 from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, file_state, findings_json, stat_key, trusted_stat
 
 # Below this many files to analyse, starting workers costs more than it saves.
@@ -88,6 +89,7 @@ class FileResult:
     findings: list[Finding]
     deps: dict[str, str] = field(default_factory=dict)
     stat: list[int] | None = None  # taken before the file was read
+    flagged: list[str] = field(default_factory=list)  # each finding's flagged text (for fingerprints)
 
 
 @dataclass
@@ -96,6 +98,7 @@ class ScanResult:
     files_checked: int
     contents: dict[str, str]  # absolute path → hash of the bytes the findings are about
     from_cache: int = 0
+    flagged: dict[int, str] = field(default_factory=dict)  # id(finding) → its flagged text
 
 
 def build_engine(options: EngineOptions) -> Engine:
@@ -124,7 +127,10 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
         content = None if state in ("missing", "unreadable") else state
     known = workspace.hashes if recording else {}
     deps = {dep: known.get(dep) or file_state(dep) for dep in sorted(reads)}
-    return FileResult(abs_path, kind, content, findings, deps, stat)
+    # the text each finding flags, read here while the file is fresh (in a worker, in
+    # parallel), not by the main process once the scan is over
+    flagged = flagged_texts(findings) if findings else []
+    return FileResult(abs_path, kind, content, findings, deps, stat, flagged)
 
 
 def _batches(todo: list, jobs: int):
@@ -249,6 +255,7 @@ def scan(
     targets = [t for t in engine.iter_targets(roots) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
+    flagged: dict[int, str] = {}
     todo: list[tuple[str, str, bool]] = []
     configs: dict[str, str] = {}
     states: dict[str, str] = {}
@@ -263,7 +270,10 @@ def scan(
             todo.append((str(path), kind, explicit))
         else:
             hits += 1
-            findings.extend(cached)
+            cached_findings, cached_flagged = cached
+            findings.extend(cached_findings)
+            if cached_flagged is not None:
+                flagged.update(zip(map(id, cached_findings), cached_flagged))
             contents[abs_path] = states[abs_path]
 
     meter = Progress(len(targets), progress)
@@ -271,6 +281,7 @@ def scan(
     done = hits
     for result in _analyse_all(engine, options, todo, jobs):
         findings.extend(result.findings)
+        flagged.update(zip(map(id, result.findings), result.flagged))
         if result.content is not None:
             contents[result.path] = result.content
         if cache is not None and result.kind not in UNCACHEABLE_KINDS and result.kind != "unknown":
@@ -283,6 +294,7 @@ def scan(
                     config=config_digest(engine, result.path, configs),
                     deps=result.deps,
                     findings=findings_json(result.findings),
+                    flagged=result.flagged,
                     stat=trusted_stat(result.stat, now_ns),
                 )
                 cache.store(result.path, entry)
@@ -292,7 +304,7 @@ def scan(
     if cache is not None:
         cache.save()
     findings.sort(key=finding_sort_key)
-    return ScanResult(findings=findings, files_checked=len(targets), contents=contents, from_cache=hits)
+    return ScanResult(findings=findings, files_checked=len(targets), contents=contents, from_cache=hits, flagged=flagged)
 
 
 def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int):

@@ -172,3 +172,20 @@ def test_a_file_modified_just_before_the_scan_gets_no_trusted_stat(project):
     _scan(project)
     store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
     assert all(entry.stat is not None for entry in store.entries.values())
+
+
+def test_fingerprints_from_the_scan_match_a_fresh_reading_and_need_no_file_warm(project, monkeypatch):
+    from ragtune.server import baseline
+
+    _tree(project, 20)
+    _age(project)
+    cold = _scan(project)
+    assert cold.findings and len(cold.flagged) == len(cold.findings)
+    fresh = baseline.fingerprints(cold.findings, project)
+    assert baseline.fingerprints(cold.findings, project, flagged=cold.flagged) == fresh
+    reads: list[str] = []
+    real = baseline._read_lines
+    monkeypatch.setattr(baseline, "_read_lines", lambda path, wanted: reads.append(path) or real(path, wanted))
+    warm = _scan(project)
+    assert warm.from_cache == 21
+    assert baseline.fingerprints(warm.findings, project, flagged=warm.flagged) == fresh and reads == []
