@@ -51,6 +51,10 @@ def file_state(path: str) -> str:
 _FINDINGS = TypeAdapter(list[Finding])
 
 
+def _entry_text(path: str, entry: "CacheEntry") -> str:
+    return json.dumps(path) + ":" + json.dumps(entry.to_json(), separators=(",", ":"))
+
+
 def findings_json(findings: list[Finding]) -> str:
     """Findings as the JSON text a cache entry keeps."""
     return _FINDINGS.dump_json(findings).decode() if findings else "[]"
@@ -130,6 +134,7 @@ class FindingsCache:
         self.path = directory / f"findings-{key}.json"
         self.entries: dict[str, CacheEntry] = {}
         self._seen: set[str] = set()  # paths stored or served in this run
+        self._serialised: dict[str, str] = {}  # path → its entry as JSON, for save()
         self._dirty = False
         self._load()
 
@@ -160,6 +165,7 @@ class FindingsCache:
                     trusted = trusted_stat(stat)
                     if trusted != entry.stat:
                         entry.stat = trusted
+                        self._serialised.pop(path, None)
                         self._dirty = True
             states[path] = current
         return current
@@ -189,8 +195,12 @@ class FindingsCache:
         self.entries[path] = entry
         self._seen.add(path)
         self._dirty = True
+        # serialised now: in a parallel scan the main process is idle while the
+        # workers analyse, and save() at the end only joins the texts
+        self._serialised[path] = _entry_text(path, entry)
 
     def forget(self, path: str) -> None:
+        self._serialised.pop(path, None)
         if self.entries.pop(path, None) is not None:
             self._dirty = True
 
@@ -206,8 +216,13 @@ class FindingsCache:
                 ignore.write_text("# Automatically created by ragtune.\n*\n", "utf-8")
             # entries stored or reused by this run are of files that exist; others are
             # checked, so deleted files leave the cache
-            entries = {p: e.to_json() for p, e in self.entries.items() if p in self._seen or os.path.exists(p)}
-            payload = json.dumps({"format": FORMAT, "code": self.code, "entries": entries}, separators=(",", ":"))
+            parts = [
+                self._serialised.get(p) or _entry_text(p, e)
+                for p, e in self.entries.items()
+                if p in self._seen or os.path.exists(p)
+            ]
+            head = json.dumps({"format": FORMAT, "code": self.code}, separators=(",", ":"))[:-1]
+            payload = head + ',"entries":{' + ",".join(parts) + "}}"
             tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
             tmp.write_text(payload, "utf-8")
             os.replace(tmp, self.path)
