@@ -198,8 +198,21 @@ def _default_settings() -> Settings:
     return Settings()
 
 
+def find_config_in(directory: str) -> LoadedConfig:
+    """``find_config`` for a folder already absolute and resolved (a walked one): no
+    system call but the memoised search upward."""
+    found = _config_for_dir(directory)
+    return found if found is not None else _defaults_at(directory)
+
+
+@lru_cache(maxsize=4096)
+def _defaults_at(directory: str) -> LoadedConfig:
+    return LoadedConfig(settings=_default_settings(), path=None, root=directory)
+
+
 def clear_config_cache() -> None:
     _config_for_dir.cache_clear()
+    _defaults_at.cache_clear()
 
 
 def merge_overrides(settings: Settings, overrides: dict[str, Any], origin: str) -> Settings:

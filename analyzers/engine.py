@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import ConfigError, LoadedConfig, Settings, find_config, load_config_file, merge_overrides
+from .config import ConfigError, LoadedConfig, Settings, find_config, find_config_in, load_config_file, merge_overrides
 from .models import Finding, Range
 from .prices import PriceDataError, PriceTable, load_prices
 from .rules.base import FileContext
@@ -65,6 +65,7 @@ class Engine:
         self._overrides_origin = overrides_origin
         self._resolved: dict[str, ResolvedConfig] = {}
         self._config_by_dir: dict[str, ResolvedConfig] = {}
+        self._walked_dirs: dict[str, ResolvedConfig] = {}
         self._fixed: LoadedConfig | None = None
         if config_file is not None:
             loaded = load_config_file(Path(config_file))
@@ -75,7 +76,17 @@ class Engine:
     # -- configuration --------------------------------------------------
     def config_for(self, path: str | Path) -> ResolvedConfig:
         """Settings in force for ``path`` (a file or folder).  Raises ConfigError."""
-        loaded = self._fixed or find_config(Path(path))
+        return self._resolved_config(self._fixed or find_config(Path(path)))
+
+    def config_for_folder(self, folder: str) -> ResolvedConfig:
+        """``config_for`` a folder that is absolute and resolved (from a walk); memoised
+        per folder.  Raises ConfigError."""
+        cfg = self._walked_dirs.get(folder)
+        if cfg is None:
+            cfg = self._walked_dirs[folder] = self._resolved_config(self._fixed or find_config_in(folder))
+        return cfg
+
+    def _resolved_config(self, loaded: LoadedConfig) -> ResolvedConfig:
         key = loaded.path or f"<defaults:{loaded.root}>"
         cached = self._resolved.get(key)
         if cached is not None:
@@ -116,6 +127,7 @@ class Engine:
         clear_config_cache()
         self._resolved.clear()
         self._config_by_dir.clear()
+        self._walked_dirs.clear()
 
     # -- whole runs ---------------------------------------------------------
     def iter_targets(self, roots: Iterable[str | Path]) -> Iterator[tuple[Path, str, bool]]:

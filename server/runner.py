@@ -217,7 +217,7 @@ def config_digest(engine: Engine, path: str, memo: dict[str, str]) -> str:
     digest = memo.get(folder)
     if digest is not None:
         return digest
-    cfg = engine.config_for(path)
+    cfg = engine.config_for_folder(folder)  # walked and named paths are resolved already
     key = cfg.origin or f"<defaults:{cfg.root}>"
     digest = memo.get(key)
     if digest is None:
