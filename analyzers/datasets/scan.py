@@ -299,7 +299,8 @@ def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, worke
     container = _container(path, text)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if size >= PARALLEL_MIN_BYTES else 1
-    if container != "jsonl" or text is not None:
+    if container != "jsonl" or text is not None or multiprocessing.current_process().daemon:
+        # a daemonic process (a worker of the CLI's pool) may not start processes
         workers = 1
     partitions = max(1, min(256, size // PARTITION_BYTES))
     with tempfile.TemporaryDirectory(prefix="ragtune-ds-") as folder:

@@ -189,3 +189,17 @@ def test_fingerprints_from_the_scan_match_a_fresh_reading_and_need_no_file_warm(
     warm = _scan(project)
     assert warm.from_cache == 21
     assert baseline.fingerprints(warm.findings, project, flagged=warm.flagged) == fresh and reads == []
+
+
+def test_a_large_dataset_in_a_parallel_scan_is_analysed_not_skipped(project, monkeypatch):
+    """A pool worker is daemonic and may not start the dataset pass's own processes:
+    the pass then runs in the worker itself (it once ended in RT002)."""
+    from ragtune.analyzers.datasets import scan as dataset_scan
+
+    monkeypatch.setattr(dataset_scan, "PARALLEL_MIN_BYTES", 1)  # every dataset counts as large
+    _tree(project, 60)
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]} for i in range(40)]
+    (project / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    result = _scan(project, jobs=2, cache=False)
+    dataset_findings = [f for f in result.findings if f.path.endswith("train.jsonl")]
+    assert dataset_findings and not any(f.code == "RT002" for f in dataset_findings), [f.message for f in dataset_findings]
