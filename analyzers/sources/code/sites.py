@@ -307,27 +307,26 @@ class SiteBuilder:
         positional = [a for a in call.args if not isinstance(a, Spread)]
         for i, arg in enumerate(positional):
             if self.family == "js" and isinstance(arg, Mapping):
-                for key, value in arg.entries:
-                    if key is None:
-                        spread = self.rec.evaluate(value, env)
-                        if isinstance(spread, DictV):
-                            options.update(spread.entries)
-                    else:
-                        options[key] = (value, env)
+                self._add_options(options, arg.entries, env)
             elif i < len(row.positional):
                 options[row.positional[i]] = (arg, env)
             elif self.family == "js" and i == 0:
                 value = self.rec.evaluate(arg, env)
                 if isinstance(value, DictV):
                     options.update(value.entries)
-        for key, value in call.kwargs:
+        self._add_options(options, call.kwargs, env)
+        return options
+
+    def _add_options(self, options: dict, entries, env: Env) -> None:
+        """Named options (a JS object's entries, Python keyword arguments); a None key
+        is a spread (``...opts`` / ``**opts``) whose value, when known, adds its own."""
+        for key, value in entries:
             if key is None:
                 spread = self.rec.evaluate(value, env)
                 if isinstance(spread, DictV):
                     options.update(spread.entries)
             else:
                 options[key] = (value, env)
-        return options
 
     def _option(self, options: dict, path: str):
         head, *rest = path.split(".")
