@@ -154,6 +154,16 @@ class FileShapes:
                     self._calls_by_lines[key] = n
         return self._calls_by_lines.get((site.range.start.line, site.range.end.line))
 
+    def call_sites(self) -> Iterator[tuple[PromptSite, object]]:
+        """The file's LLM call sites with their call nodes (sites whose node is not
+        found, in a broken tree, are left out)."""
+        for site in self.ctx.sites:
+            if site.kind != "call-site":
+                continue
+            node = self.site_node(site)
+            if node is not None:
+                yield site, node
+
     def enclosing(self, node, kinds: tuple[str, ...], stop_at_function: bool = True):
         n = node.parent
         while n is not None:
@@ -237,7 +247,9 @@ def notebook_aware(check: Callable[[FileContext], Iterator[Finding]]) -> Callabl
         proxy = FileContext(
             path=ctx.path, display_path=ctx.display_path, kind="python", text=python, settings=ctx.settings,
             workspace=ctx.workspace, prices=ctx.prices, sites=sites, retrieval=ctx.retrieval,
-            prompt_file_paths=ctx.prompt_file_paths, facts={"code": code},
+            prompt_file_paths=ctx.prompt_file_paths,
+            # one facts dict for every rule's view, so the shapes are built once
+            facts=ctx.facts.setdefault("python_view_facts", {"code": code}),
         )
         for finding in check(proxy):
             yield to_notebook(finding)

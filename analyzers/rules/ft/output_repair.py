@@ -141,12 +141,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     if shapes is None:
         return
     site_scopes: dict[int, tuple[object, PromptSite]] = {}
-    for site in ctx.sites:
-        if site.kind != "call-site":
-            continue
-        node = shapes.site_node(site)
-        if node is None:
-            continue
+    for site, node in shapes.call_sites():
         scope = shapes.function_of(node) or shapes.tree.root_node
         site_scopes.setdefault(scope.id, (scope, site))
     helpers = _local_helpers(shapes)

@@ -102,12 +102,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     if shapes is None:
         return
     reported: set[tuple[int, int]] = set()
-    for site in ctx.sites:
-        if site.kind != "call-site":
-            continue
-        node = shapes.site_node(site)
-        if node is None:
-            continue
+    for site, node in shapes.call_sites():
         shape = _loop_shape(shapes, node) or _wrapper_shape(shapes, node) or _recursion_shape(shapes, node)
         if shape is None:
             continue
