@@ -64,8 +64,8 @@ class Engine:
         self._overrides = overrides or {}
         self._overrides_origin = overrides_origin
         self._resolved: dict[str, ResolvedConfig] = {}
+        # configuration per folder; a resolved folder's entry is the same either way
         self._config_by_dir: dict[str, ResolvedConfig] = {}
-        self._walked_dirs: dict[str, ResolvedConfig] = {}
         self._fixed: LoadedConfig | None = None
         if config_file is not None:
             loaded = load_config_file(Path(config_file))
@@ -81,9 +81,9 @@ class Engine:
     def config_for_folder(self, folder: str) -> ResolvedConfig:
         """``config_for`` a folder that is absolute and resolved (from a walk); memoised
         per folder.  Raises ConfigError."""
-        cfg = self._walked_dirs.get(folder)
+        cfg = self._config_by_dir.get(folder)
         if cfg is None:
-            cfg = self._walked_dirs[folder] = self._resolved_config(self._fixed or find_config_in(folder))
+            cfg = self._config_by_dir[folder] = self._resolved_config(self._fixed or find_config_in(folder))
         return cfg
 
     def _resolved_config(self, loaded: LoadedConfig) -> ResolvedConfig:
@@ -127,7 +127,6 @@ class Engine:
         clear_config_cache()
         self._resolved.clear()
         self._config_by_dir.clear()
-        self._walked_dirs.clear()
 
     # -- whole runs ---------------------------------------------------------
     def iter_targets(self, roots: Iterable[str | Path]) -> Iterator[tuple[Path, str, bool]]:
