@@ -9,7 +9,7 @@ from .expressions import (
     Seq, Spread, Str, TextPiece, plus_operands,
 )
 from .positions import LineIndex
-from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts
+from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts, bind_augmented_assignment
 
 FUNCTION_NODES = frozenset({"function_declaration", "function_expression", "function", "arrow_function", "method_definition", "generator_function_declaration", "generator_function"})
 CALL_NODES = frozenset({"call_expression", "new_expression"})
@@ -240,10 +240,7 @@ class JsScopeCollector:
                 lowered = self.lowering.lower(right)
                 facts.bind(text(left), Binding("assign", lowered, stmt.start_byte, straight, located=True))
         elif node.type == "augmented_assignment_expression":
-            left, right, op = node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("operator")
-            if left is not None and left.type == "identifier" and right is not None:
-                kind = "add" if op is not None and text(op) == "+=" else "unknown"
-                facts.bind(text(left), Binding(kind, self.lowering.lower(right), stmt.start_byte, straight))
+            bind_augmented_assignment(facts, node, self.lowering, stmt.start_byte, straight)
         elif node.type == "call_expression":
             func = node.child_by_field_name("function")
             if func is None or func.type != "member_expression":

@@ -8,7 +8,7 @@ from .expressions import (
     Seq, Spread, Str, TextPiece, plus_operands,
 )
 from .positions import LineIndex
-from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts
+from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts, bind_augmented_assignment
 
 FUNCTION_NODES = frozenset({"function_definition", "lambda"})
 CALL_NODES = frozenset({"call"})
@@ -282,10 +282,7 @@ class PythonScopeCollector:
                     for ident in _identifiers(target):
                         facts.bind(text(ident), Binding("unknown", None, stmt.start_byte, straight))
         elif node.type == "augmented_assignment":
-            left, right, op = node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("operator")
-            if left is not None and left.type == "identifier" and right is not None:
-                kind = "add" if op is not None and text(op) == "+=" else "unknown"
-                facts.bind(text(left), Binding(kind, self.lowering.lower(right), stmt.start_byte, straight))
+            bind_augmented_assignment(facts, node, self.lowering, stmt.start_byte, straight)
         elif node.type == "call":
             func = node.child_by_field_name("function")
             if func is None or func.type != "attribute":

@@ -74,3 +74,12 @@ class ModuleFacts(ScopeFacts):
     reexports: dict[str, ImportRef] = field(default_factory=dict)
     star_reexports: list[ImportRef] = field(default_factory=list)
     default_export: Expr | None = None
+
+
+def bind_augmented_assignment(facts: "ScopeFacts", node, lowering, at: int, straight: bool) -> None:
+    """``name += value`` (Python and JS alike): the name grows by ``value``; any other
+    operator leaves its value unknown."""
+    left, right, op = node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("operator")
+    if left is not None and left.type == "identifier" and right is not None:
+        kind = "add" if op is not None and lowering.text(op) == "+=" else "unknown"
+        facts.bind(lowering.text(left), Binding(kind, lowering.lower(right), at, straight))
