@@ -56,3 +56,17 @@ def test_citation_gate_never_hides_a_demand():
     for text in texts:
         assert bool(citation_demand(text)) == bool(_CITATION_DEMAND.search(text)), text
     assert citation_demand("Answer briefly in JSON.") is None
+
+
+def test_lone_surrogates_keep_offsets():
+    # a JSON escape like "\ud800" decodes to a lone surrogate, which UTF-8 cannot hold
+    needles = Needles(["store", "ab"], words=["knn"])
+    text = "\ud800x store \udfff knn ab"
+    assert list(needles.finditer(text)) == regex_matches(["store", "ab"], ["knn"], text)
+    assert needles.any_in("\ud83d knn")
+    assert not needles.any_in("\ud83d knnx")
+
+    from ragtune.analyzers.sources.code.prefilter import may_contain_llm_calls
+
+    assert may_contain_llm_calls('"\ud800"\nfrom openai import OpenAI\n')
+    assert not may_contain_llm_calls('"\ud800"\nprint(1)\n')
