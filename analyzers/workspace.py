@@ -68,21 +68,21 @@ class Workspace:
         else:
             key = os.path.abspath(path)
         try:
-            size = os.path.getsize(key)
+            with open(key, "rb") as f:
+                # one fstat on the open file gives the size limit and, to a subclass,
+                # the stat the bytes were read under
+                stat = os.fstat(f.fileno())
+                if stat.st_size > max_bytes:
+                    raise UnreadableFile(f"file is {stat.st_size / 1024 / 1024:.1f} MB, over the {max_bytes // (1024 * 1024)} MB limit for source files")
+                raw = f.read()
         except OSError as exc:
             raise UnreadableFile(exc.strerror or str(exc)) from None
-        if size > max_bytes:
-            raise UnreadableFile(f"file is {size / 1024 / 1024:.1f} MB, over the {max_bytes // (1024 * 1024)} MB limit for source files")
-        try:
-            raw = self._read_bytes(key)
-        except OSError as exc:
-            raise UnreadableFile(exc.strerror or str(exc)) from None
+        self._read_done(key, stat, raw)
         return decode_source(raw, key)
 
-    def _read_bytes(self, path: str) -> bytes:
-        """The one place file bytes are read (a subclass may note what it read)."""
-        with open(path, "rb") as f:
-            return f.read()
+    def _read_done(self, path: str, stat: os.stat_result, raw: bytes) -> None:
+        """Called with every file read from disk (a subclass may note what it read);
+        ``stat`` was taken on the open file before its bytes were read."""
 
     def try_read_text(self, path: str | os.PathLike[str]) -> str | None:
         try:

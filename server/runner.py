@@ -37,11 +37,11 @@ class RecordingWorkspace(Workspace):
         self._reading: list[set[str]] = []
         self._memo_reads: dict[tuple[str, str, str], set[str]] = {}
         self.hashes: dict[str, str] = {}  # absolute path → hash of the bytes last read
+        self.stats: dict[str, list[int]] = {}  # absolute path → [size, mtime_ns] they were read under
 
-    def _read_bytes(self, path: str) -> bytes:
-        raw = super()._read_bytes(path)
+    def _read_done(self, path: str, stat: os.stat_result, raw: bytes) -> None:
         self.hashes[path] = content_hash(raw)
-        return raw
+        self.stats[path] = [stat.st_size, stat.st_mtime_ns]
 
     def begin_recording(self) -> None:
         self._reading = [set()]
@@ -108,11 +108,14 @@ def build_engine(options: EngineOptions) -> Engine:
 def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileResult:
     # walked paths are resolved already (see _absolute); names the user gave may be links
     abs_path = str(Path(path).resolve()) if explicit else os.path.abspath(path)
-    stat = stat_key(abs_path)  # before reading: a change after it shows as a new stat
     workspace = engine.workspace
     recording = isinstance(workspace, RecordingWorkspace)
+    # the stat is taken before the bytes are read, so a change after it shows as a new
+    # stat: on the open file when the engine reads it, else here
+    stat = None if recording and kind not in UNCACHEABLE_KINDS and kind != "unknown" else stat_key(abs_path)
     if recording:
         workspace.hashes.pop(abs_path, None)
+        workspace.stats.pop(abs_path, None)
         workspace.begin_recording()
     try:
         findings = engine.analyze_file(path, kind=kind, explicit=explicit)
@@ -122,6 +125,8 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
     # the bytes the engine analysed, hashed as it read them; files it streams itself
     # (datasets) or never read (too large, unknown kinds) are read once more here
     content = workspace.hashes.pop(abs_path, None) if recording else None
+    if recording:
+        stat = workspace.stats.pop(abs_path, None) if content is not None else stat
     if content is None:
         state = file_state(abs_path)
         content = None if state in ("missing", "unreadable") else state
