@@ -23,7 +23,7 @@ from .models import Finding, Range
 from .prices import PriceDataError, PriceTable, load_prices
 from .rules.base import FileContext
 from .rules.registry import BY_CODE, enabled_codes, load_rule
-from .sources.discovery import file_kind, iter_files
+from .sources.discovery import WalkLog, file_kind, iter_files
 from .suppression import Suppression, apply_suppressions, find_suppressions
 from .workspace import UnreadableFile, Workspace
 
@@ -121,6 +121,18 @@ class Engine:
         )
         return resolved
 
+    def config_files(self) -> set[str]:
+        """The configuration and price files the configurations resolved so far came from."""
+        files: set[str] = set()
+        for key, cfg in self._resolved.items():
+            if key == "<defaults>":
+                continue
+            if cfg.origin:
+                files.add(os.path.abspath(cfg.origin))
+            if cfg.settings.prices_file:
+                files.add(os.path.abspath(os.path.join(cfg.root, cfg.settings.prices_file)))
+        return files
+
     def reset_config(self) -> None:
         from .config import clear_config_cache
 
@@ -129,11 +141,12 @@ class Engine:
         self._config_by_dir.clear()
 
     # -- whole runs ---------------------------------------------------------
-    def iter_targets(self, roots: Iterable[str | Path]) -> Iterator[tuple[Path, str, bool]]:
+    def iter_targets(self, roots: Iterable[str | Path], log: WalkLog | None = None) -> Iterator[tuple[Path, str, bool]]:
+        """Files to analyse under ``roots``; ``log`` collects what the walk looked at."""
         for root in roots:
             root = Path(root)
             cfg = self.config_for(root)
-            yield from iter_files([root], cfg.settings, cfg.root)
+            yield from iter_files([root], cfg.settings, cfg.root, log)
 
     def check(self, roots: Iterable[str | Path]) -> CheckResult:
         result = CheckResult()

@@ -3,8 +3,9 @@
 An entry is reused only when all of these are unchanged: the file's bytes, its kind,
 the effective configuration for it, ragtune's version and code, and the bytes of every
 other file its analysis read (an imported module, a loaded prompt file).  Bytes are
-compared by hash; a file whose size and modification time (ns) are those recorded with
-its hash is taken as unchanged without being read, as git and ruff do.  A file modified
+compared by hash; a file whose size, modification time and change time (ns) are those
+recorded with its hash is taken as unchanged without being read, as git does (the
+change time catches an edit that kept the size and set the mtime back).  A file changed
 within ``RACY_SECONDS`` of being analysed gets no recorded stat (git's "racily clean"
 rule: a second change in the same clock tick would not show), so it is hashed again.  The cache is
 JSON, never pickle: it lives inside the scanned repository, and a hostile repository
@@ -16,7 +17,6 @@ that trains on them, the docs folders their answers are compared with).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -27,14 +27,11 @@ from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
-CACHE_DIR_NAME = ".ragtune_cache"
-FORMAT = 3
+from .replay import CACHE_DIR_NAME, content_hash, package_files  # noqa: F401 (CACHE_DIR_NAME re-exported)
+
+FORMAT = 4
 RACY_SECONDS = 2
 UNCACHEABLE_KINDS = frozenset({"dataset"})
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def file_state(path: str) -> str:
@@ -51,7 +48,7 @@ def file_state(path: str) -> str:
 _FINDINGS = TypeAdapter(list[Finding])
 
 
-def _entry_text(path: str, entry: "CacheEntry") -> str:
+def entry_text(path: str, entry: "CacheEntry") -> str:
     return json.dumps(path) + ":" + json.dumps(entry.to_json(), separators=(",", ":"))
 
 
@@ -60,13 +57,22 @@ def findings_json(findings: list[Finding]) -> str:
     return _FINDINGS.dump_json(findings).decode() if findings else "[]"
 
 
+def parse_findings(text: str) -> list[Finding]:
+    """Findings from ``findings_json`` text (validated: a cache file may be damaged)."""
+    return [] if text == "[]" else _FINDINGS.validate_json(text)
+
+
 def stat_key(path: str) -> list[int] | None:
-    """Size and modification time (ns) of a file; None when it cannot be stat'ed."""
+    """Size, modification and change time (ns) of a file; None when it cannot be stat'ed."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return stat_fields(st)
+
+
+def stat_fields(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def trusted_stat(stat: list[int] | None, now_ns: int | None = None) -> list[int] | None:
@@ -74,7 +80,7 @@ def trusted_stat(stat: list[int] | None, now_ns: int | None = None) -> list[int]
     if stat is None:
         return None
     now_ns = time.time_ns() if now_ns is None else now_ns
-    return stat if now_ns - stat[1] >= RACY_SECONDS * 1_000_000_000 else None
+    return stat if now_ns - max(stat[1:]) >= RACY_SECONDS * 1_000_000_000 else None
 
 
 def _code_fingerprint() -> str:
@@ -82,19 +88,13 @@ def _code_fingerprint() -> str:
     an edited checkout never serves findings computed by other code."""
     from importlib.metadata import PackageNotFoundError, version
 
-    import ragtune.analyzers as analyzers
-
     try:
         parts = [version("ragtune")]
     except PackageNotFoundError:
         parts = ["0+unknown"]
-    for base in analyzers.__path__:
-        for folder, dirs, files in os.walk(base):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith((".py", ".json", ".gz", ".yaml", ".toml")):
-                    st = os.stat(os.path.join(folder, name))
-                    parts.append(f"{os.path.relpath(os.path.join(folder, name), base)}:{st.st_size}:{st.st_mtime_ns}")
+    for path in package_files("analyzers"):
+        st = os.stat(path)
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
     return content_hash("\n".join(parts).encode())
 
 
@@ -105,7 +105,7 @@ class CacheEntry:
     config: str  # digest of the effective configuration
     deps: dict[str, str]  # other files read → their state at analysis time
     findings: str = "[]"  # the findings as JSON (validated by pydantic in one call when served)
-    stat: list[int] | None = None  # [size, mtime_ns] the file had when ``content`` was hashed
+    stat: list[int] | None = None  # [size, mtime_ns, ctime_ns] the file had when ``content`` was hashed
     flagged: list[str] | None = None  # the text each finding flags (fingerprints), when known
 
     def to_json(self) -> dict:
@@ -114,7 +114,7 @@ class CacheEntry:
     @classmethod
     def from_json(cls, data: dict) -> "CacheEntry":
         stat = data.get("s")
-        if stat is not None and not (isinstance(stat, list) and len(stat) == 2 and all(isinstance(v, int) for v in stat)):
+        if stat is not None and not (isinstance(stat, list) and len(stat) == 3 and all(isinstance(v, int) for v in stat)):
             stat = None
         findings = data["f"]
         if not isinstance(findings, str):
@@ -184,20 +184,22 @@ class FindingsCache:
             if self.state(dep, states) != state:
                 return None
         try:
-            findings = [] if entry.findings == "[]" else _FINDINGS.validate_json(entry.findings)
+            findings = parse_findings(entry.findings)
         except ValueError:
             return None
         self._seen.add(path)
         flagged = entry.flagged if entry.flagged is not None and len(entry.flagged) == len(findings) else None
         return findings, flagged
 
-    def store(self, path: str, entry: CacheEntry) -> None:
+    def store(self, path: str, entry: CacheEntry, text: str | None = None) -> None:
+        """Keep ``entry``; ``text`` is ``entry_text(path, entry)`` when the caller (a
+        worker of a parallel scan) serialised it already."""
         self.entries[path] = entry
         self._seen.add(path)
         self._dirty = True
-        # serialised now: in a parallel scan the main process is idle while the
-        # workers analyse, and save() at the end only joins the texts
-        self._serialised[path] = _entry_text(path, entry)
+        # serialised now, not by save() at the end: during a scan the main process is
+        # mostly waiting for the workers
+        self._serialised[path] = text or entry_text(path, entry)
 
     def forget(self, path: str) -> None:
         self._serialised.pop(path, None)
@@ -217,7 +219,7 @@ class FindingsCache:
             # entries stored or reused by this run are of files that exist; others are
             # checked, so deleted files leave the cache
             parts = [
-                self._serialised.get(p) or _entry_text(p, e)
+                self._serialised.get(p) or entry_text(p, e)
                 for p, e in self.entries.items()
                 if p in self._seen or os.path.exists(p)
             ]

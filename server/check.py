@@ -15,11 +15,12 @@ import pathspec
 
 from ragtune.analyzers.engine import Engine, finding_sort_key
 from ragtune.analyzers.models import Applicability, Finding, Severity
-from ragtune.analyzers.sources.discovery import DEFAULT_EXCLUDE_DIRS, file_kind
+from ragtune.analyzers.sources.discovery import DEFAULT_EXCLUDE_DIRS, WalkLog, file_kind
 
 from .baseline import BaselineError, filter_baseline, fingerprints, load_baseline, write_baseline
-from .cache import CACHE_DIR_NAME, FindingsCache
+from .cache import FindingsCache
 from .fixes import FixError, FixPlan, SourceFile, apply_edits, apply_plan, plan_fixes, render_diff, write_atomically
+from . import replay
 from .output.common import display_path
 from .runner import EngineOptions, ScanResult, analyse_one, build_engine, default_jobs, scan
 
@@ -47,7 +48,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     if args.ignore:
         overrides["ignore"] = [c for group in args.ignore for c in group]
     roots = [Path(args.stdin_filename)] if args.stdin_filename is not None else [Path(p) for p in args.paths]
-    root = workspace_root([r if r.exists() else r.parent if r.parent.exists() else Path.cwd() for r in roots])
+    root = replay.workspace_root(args, workspace_root)
     options = EngineOptions(root=str(root), config_file=args.config, overrides=overrides)
     engine = build_engine(options)
     try:
@@ -60,13 +61,56 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
 
     cache = None
     if not args.no_cache:
-        cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else root / CACHE_DIR_NAME
+        cache_dir = replay.cache_dir(args, root)
         run_key = json.dumps([args.config and str(Path(args.config).resolve()), overrides], sort_keys=True)
         cache = FindingsCache(cache_dir, root, run_key)
     target_filter = _force_exclude_filter(engine) if args.force_exclude else None
     jobs = args.jobs or default_jobs()
-    result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter)
+    recorder = replay.Recorder(args, version, root) if cache is not None and replay.eligible(args) else None
+    if recorder is None:
+        result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter)
+        return _report(args, engine, result, root, known, version)[0]
+    walk_log = WalkLog()
+    watch = sys.stderr = _StderrWatch(sys.stderr)
+    try:
+        result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, walk_log=walk_log)
+        rc, report = _report(args, engine, result, root, known, version)
+    finally:
+        sys.stderr = watch.stream
+    if report is None:
+        recorder.refuse("the run printed no report")
+    if "dataset" in result.kinds:
+        recorder.refuse("datasets are checked against the whole workspace")
+    if watch.written:
+        recorder.refuse("the run printed to stderr")
+    recorder.finish(
+        dirs=walk_log.dirs,
+        files=[*walk_log.files, *result.deps, *engine.config_files()],
+        output=report or "",
+        output_file=args.output_file,
+        rc=rc,
+    )
+    return rc
 
+
+class _StderrWatch:
+    """sys.stderr during a scan: notes whether anything was written (a run that printed
+    more than its report is not replayed)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = True
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _report(args, engine: Engine, result: ScanResult, root: Path, known, version: str) -> tuple[int, str | None]:
+    """Fixes, the baseline, the report: the exit code, and the report when one was printed."""
     fixed = 0
     if args.diff:
         plan = plan_fixes(result.findings, result.contents, unsafe=args.unsafe_fixes, root=root)
@@ -75,7 +119,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
         if not args.quiet:
             n = len(plan.applied)
             sys.stderr.write(f"ragtune: {n:,} fix{'es' if n != 1 else ''} would be applied{_hidden_note(result.findings, args)}\n")
-        return EXIT_FINDINGS if not plan.empty and not args.exit_zero else EXIT_CLEAN
+        return (EXIT_FINDINGS if not plan.empty and not args.exit_zero else EXIT_CLEAN), None
     if args.fix:
         result, fixed = _fix_until_stable(engine, result, args.unsafe_fixes, root)
 
@@ -88,15 +132,14 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
             raise CheckError(str(exc)) from None
         if not args.quiet:
             sys.stderr.write(f"ragtune: wrote {len(findings):,} finding{'s' if len(findings) != 1 else ''} to baseline {args.write_baseline}\n")
-        return EXIT_CLEAN
+        return EXIT_CLEAN, None
     hidden = 0
     if known is not None:
         findings, prints, hidden = filter_baseline(findings, prints, known)
 
-    _emit(args, _render(args, findings, prints, result.files_checked, version, fixed=fixed, hidden=hidden))
-    if _failing(findings) and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    report = _render(args, findings, prints, result.files_checked, version, fixed=fixed, hidden=hidden)
+    _emit(args, report)
+    return (EXIT_FINDINGS if _failing(findings) and not args.exit_zero else EXIT_CLEAN), report
 
 
 def _failing(findings: list[Finding]) -> list[Finding]:

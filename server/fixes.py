@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragtune.analyzers.models import Applicability, Finding, Fix, TextEdit
 
+from .atomic import _mode_of, _temp_beside, _unlink_quietly, create_exclusively, write_atomically  # noqa: F401 (re-exported)
 from .cache import content_hash
 
 BOM = b"\xef\xbb\xbf"
@@ -212,69 +212,6 @@ def _load_original(path: str, contents: dict[str, str], buffers: dict[str, str],
 
 
 # -- writing -------------------------------------------------------------------
-def _temp_beside(path: Path, data: bytes, mode: int | None) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".ragtune-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(name, mode)
-    except BaseException:
-        _unlink_quietly(Path(name))
-        raise
-    return Path(name)
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
-
-
-def _mode_of(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace (or create) ``path`` with ``data`` in one rename."""
-    tmp = _temp_beside(path, data, _mode_of(path))
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def create_exclusively(path: Path, data: bytes) -> None:
-    """Create ``path`` complete in one step; FileExistsError if anything is there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_beside(path, data, 0o666 & ~_umask())
-    try:
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise
-        except OSError:
-            # a filesystem without hard links: O_EXCL still refuses an existing file
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-    finally:
-        _unlink_quietly(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def apply_plan(plan: FixPlan) -> list[str]:
     """Write every planned change, all or nothing.  Returns the paths written."""
     texts = plan.new_texts()

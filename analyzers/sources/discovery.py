@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -97,7 +98,17 @@ def _glob_spec(globs: list[str]) -> pathspec.PathSpec | None:
     return pathspec.PathSpec.from_lines("gitignore", globs) if globs else None
 
 
-def iter_files(roots: list[Path], settings: Settings, config_root: Path) -> Iterator[tuple[Path, str, bool]]:
+@dataclass
+class WalkLog:
+    """What a walk looked at: every folder listed and every regular file seen in them
+    (analysed or not), for a caller that must later tell whether the walk would still
+    find the same files."""
+
+    dirs: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def iter_files(roots: list[Path], settings: Settings, config_root: Path, log: WalkLog | None = None) -> Iterator[tuple[Path, str, bool]]:
     """Yield (path, kind, explicit) for every file to analyse under ``roots``."""
     exclude = _glob_spec(settings.exclude)
     include = _glob_spec(settings.include)
@@ -134,11 +145,13 @@ def iter_files(roots: list[Path], settings: Settings, config_root: Path) -> Iter
         for parent in reversed(parents):
             if settings.respect_gitignore:
                 stack = stack.push(parent)
-        yield from _walk(str(root.resolve()), stack, settings, exclude, include, rel_to_config, seen)
+        yield from _walk(str(root.resolve()), stack, settings, exclude, include, rel_to_config, seen, log)
 
 
-def _walk(directory: str, stack, settings, exclude, include, rel_to_config, seen):
+def _walk(directory: str, stack, settings, exclude, include, rel_to_config, seen, log: WalkLog | None):
     # strings, not Paths, until a file is yielded: pathlib cost most of a warm run's walk
+    if log is not None:
+        log.dirs.append(directory)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -151,6 +164,8 @@ def _walk(directory: str, stack, settings, exclude, include, rel_to_config, seen
             is_file = entry.is_file(follow_symlinks=False)
         except OSError:
             continue
+        if is_file and log is not None:
+            log.files.append(path)
         if gitignore and stack.entries and stack.ignored(path, is_dir):
             continue
         if exclude is not None:
@@ -161,7 +176,7 @@ def _walk(directory: str, stack, settings, exclude, include, rel_to_config, seen
             if entry.name in DEFAULT_EXCLUDE_DIRS or entry.name.endswith(".egg-info"):
                 continue
             child_stack = stack.push(path) if gitignore else stack
-            yield from _walk(path, child_stack, settings, exclude, include, rel_to_config, seen)
+            yield from _walk(path, child_stack, settings, exclude, include, rel_to_config, seen, log)
         elif is_file:
             kind = file_kind(path, settings)
             if kind is None:

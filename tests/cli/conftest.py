@@ -13,6 +13,14 @@ from ragtune.server.cli import main
 from cli_sources import UNUSED, Run, few_shot_source  # noqa: F401  (re-exported for fixtures)
 
 
+@pytest.fixture(autouse=True)
+def _no_replay(monkeypatch):
+    """Runs here are not replayed from run records (a test that monkeypatches the
+    engine between two identical runs expects the second to analyse); test_replay.py
+    turns replays back on."""
+    monkeypatch.setenv("RAGTUNE_NO_REPLAY", "1")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project: a folder with a .git marker so it is the workspace root."""

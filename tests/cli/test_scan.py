@@ -139,17 +139,22 @@ def test_force_exclude_applies_to_named_files(ragtune, project):
     assert ragtune("check", "--force-exclude", "generated/g.py", "a.py", cwd=project).code == 0
 
 
-def _age(root: Path, seconds: int = 60) -> None:
+def _age(root: Path, monkeypatch, seconds: int = 60) -> None:
+    """Files as if written ``seconds`` ago: their mtime is set back, and since no ctime
+    can be, the racy window shrinks to nothing."""
+    from ragtune.server import cache as cache_module
+
     past = time.time() - seconds
     for path in root.rglob("*.py"):
         os.utime(path, (past, past))
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
 
 
 def test_warm_run_trusts_an_unchanged_stat_and_reads_nothing(project, monkeypatch):
     from ragtune.server import cache as cache_module
 
     _tree(project, 30)
-    _age(project)
+    _age(project, monkeypatch)
     cold = _scan(project)
     reads: list[str] = []
     real = cache_module.file_state
@@ -163,12 +168,12 @@ def test_warm_run_trusts_an_unchanged_stat_and_reads_nothing(project, monkeypatc
     assert again.from_cache == 31 and reads == [str(project / "pkg1" / "mod1.py")]
 
 
-def test_a_file_modified_just_before_the_scan_gets_no_trusted_stat(project):
+def test_a_file_modified_just_before_the_scan_gets_no_trusted_stat(project, monkeypatch):
     _tree(project, 3)
     _scan(project)  # files written a moment ago: their stat may hide a second change
     store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
     assert store.entries and all(entry.stat is None for entry in store.entries.values())
-    _age(project)
+    _age(project, monkeypatch)
     _scan(project)
     store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
     assert all(entry.stat is not None for entry in store.entries.values())
@@ -178,7 +183,7 @@ def test_fingerprints_from_the_scan_match_a_fresh_reading_and_need_no_file_warm(
     from ragtune.server import baseline
 
     _tree(project, 20)
-    _age(project)
+    _age(project, monkeypatch)
     cold = _scan(project)
     assert cold.findings and len(cold.flagged) == len(cold.findings)
     fresh = baseline.fingerprints(cold.findings, project)
@@ -203,3 +208,16 @@ def test_a_large_dataset_in_a_parallel_scan_is_analysed_not_skipped(project, mon
     result = _scan(project, jobs=2, cache=False)
     dataset_findings = [f for f in result.findings if f.path.endswith("train.jsonl")]
     assert dataset_findings and not any(f.code == "RT002" for f in dataset_findings), [f.message for f in dataset_findings]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(project, monkeypatch):
+    (project / "a.py").write_text("value = 1".ljust(len(UNUSED) - 1) + "\n")
+    _age(project, monkeypatch)
+    _scan(project)
+    target = project / "a.py"
+    st = target.stat()
+    target.write_text(UNUSED)  # same size; a finding now
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    again = _scan(project)
+    assert again.from_cache == 0 and [f.code for f in again.findings] == ["RT001"]
