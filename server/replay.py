@@ -27,7 +27,7 @@ clean rule).  Runs that change files (``--fix``), write a baseline, read stdin, 
 datasets (their checks search the whole workspace for documents and code), print
 anything besides the report, or log verbosely are not recorded.  ``--no-cache``
 neither replays nor records; with ``RAGTUNE_NO_REPLAY=1`` in the environment a run
-ignores the records (the findings cache still applies).
+neither replays nor records either, and the findings cache still applies.
 
 Only the standard library is imported here: a replay prints the recorded bytes without
 loading the engine.
@@ -102,7 +102,8 @@ def _ancestors(paths: Iterable[str]) -> set[str]:
 def eligible(args) -> bool:
     """Whether this command line may replay or record a run."""
     return not (
-        args.no_cache
+        os.environ.get("RAGTUNE_NO_REPLAY")
+        or args.no_cache
         or args.stdin_filename is not None
         or args.fix
         or args.diff
@@ -144,6 +145,20 @@ def cache_dir(args, root: Path) -> Path:
     return Path(args.cache_dir).resolve() if args.cache_dir else root / CACHE_DIR_NAME
 
 
+def probably_cold(args, find_root: Callable[[list[Path]], Path]) -> bool:
+    """True when the findings cache cannot serve this run: ``--no-cache``, or no cache
+    file in the cache folder yet.  (A command that will analyse most files starts
+    loading the tokenizer at once; on a warm run that would only take CPU.)"""
+    if args.no_cache or args.stdin_filename is not None:
+        return True
+    try:
+        folder = cache_dir(args, workspace_root(args, find_root))
+        with os.scandir(folder) as entries:
+            return not any(e.name.startswith("findings-") for e in entries)
+    except OSError:
+        return True
+
+
 def _record_paths(folder: Path, key: str) -> tuple[Path, Path]:
     return folder / f"run-{key}.json", folder / f"run-{key}.out"
 
@@ -151,7 +166,7 @@ def _record_paths(folder: Path, key: str) -> tuple[Path, Path]:
 def try_replay(args, version: str, find_root: Callable[[list[Path]], Path]) -> int | None:
     """The exit code after printing the recorded output, when a record for this command
     line exists and everything it depends on is unchanged; None otherwise."""
-    if not eligible(args) or os.environ.get("RAGTUNE_NO_REPLAY") or any(not os.path.exists(p) for p in args.paths):
+    if not eligible(args) or any(not os.path.exists(p) for p in args.paths):
         return None
     try:
         root = workspace_root(args, find_root)
