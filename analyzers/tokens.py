@@ -26,7 +26,6 @@ _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "da
 
 _lock = threading.Lock()
 _encodings: dict[str, tiktoken.Encoding] = {}
-_preloading: threading.Thread | None = None
 
 
 class TokenizerDataError(RuntimeError):
@@ -75,31 +74,6 @@ def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
             enc = tiktoken.Encoding(**spec)
             _encodings[name] = enc
     return enc
-
-
-def preload(name: str = DEFAULT_ENCODING) -> None:
-    """Start building an encoding in a background thread.  Building o200k takes ~0.4 s,
-    most of it in tiktoken's Rust code, which releases the GIL: a command that starts
-    it first overlaps it with its own imports and walk.  ``get_encoding`` waits for it."""
-    global _preloading
-    if name in _encodings or _preloading is not None:
-        return
-
-    def build() -> None:
-        try:
-            get_encoding(name)
-        except Exception:  # noqa: BLE001 - the caller's own get_encoding reports it
-            pass
-
-    _preloading = threading.Thread(target=build, name="ragtune-tokenizer", daemon=True)
-    _preloading.start()
-
-
-def wait_for_preload() -> None:
-    """Join the preloading thread (before a fork: a child must not inherit a thread
-    that holds a lock)."""
-    if _preloading is not None:
-        _preloading.join()
 
 
 @dataclass(frozen=True)

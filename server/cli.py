@@ -118,17 +118,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check(args) -> int:
-    from .replay import probably_cold, try_replay
+    from .replay import try_replay
 
     # an unchanged tree since the last identical run: print its report without
     # loading the engine (see replay.py)
     replayed = try_replay(args, _version(), _common_root)
     if replayed is not None:
         return replayed
-    if probably_cold(args, _common_root):
-        from ragtune.analyzers.tokens import preload
-
-        preload()  # in a thread, while the engine is imported and the tree walked
     from .check import CheckError, run
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="ragtune: %(message)s")

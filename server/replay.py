@@ -145,20 +145,6 @@ def cache_dir(args, root: Path) -> Path:
     return Path(args.cache_dir).resolve() if args.cache_dir else root / CACHE_DIR_NAME
 
 
-def probably_cold(args, find_root: Callable[[list[Path]], Path]) -> bool:
-    """True when the findings cache cannot serve this run: ``--no-cache``, or no cache
-    file in the cache folder yet.  (A command that will analyse most files starts
-    loading the tokenizer at once; on a warm run that would only take CPU.)"""
-    if args.no_cache or args.stdin_filename is not None:
-        return True
-    try:
-        folder = cache_dir(args, workspace_root(args, find_root))
-        with os.scandir(folder) as entries:
-            return not any(e.name.startswith("findings-") for e in entries)
-    except OSError:
-        return True
-
-
 def _record_paths(folder: Path, key: str) -> tuple[Path, Path]:
     return folder / f"run-{key}.json", folder / f"run-{key}.out"
 

@@ -195,11 +195,10 @@ def add_cache_entry(engine: Engine, result: FileResult, configs: dict[str, str])
 def _warm_up() -> None:
     """Import the rules and load the tokenizer (~0.35 s together)."""
     from ragtune.analyzers.engine import code_gate
-    from ragtune.analyzers.tokens import DEFAULT_ENCODING, get_encoding, wait_for_preload
+    from ragtune.analyzers.tokens import DEFAULT_ENCODING, get_encoding
 
     code_gate()
     get_encoding(DEFAULT_ENCODING)
-    wait_for_preload()
 
 
 # -- worker side ---------------------------------------------------------------

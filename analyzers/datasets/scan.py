@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 import multiprocessing
 
-from ..tokens import get_encoding, wait_for_preload
+from ..tokens import get_encoding
 from . import duplicates as dup
 from .formats import CHAT, FORMAT_LABELS, UNKNOWN, read_record
 from .jsonarray import iter_json_array
@@ -327,9 +327,7 @@ def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, worke
                 ranges = split_ranges(f, size, workers)
             # fork when it is safe (no other thread that a child could inherit mid-lock,
             # as in the language server): the workers then start with the engine and
-            # the tokenizer already loaded (~1 s each to load again under spawn); a
-            # tokenizer still loading in the background is waited for, not counted
-            wait_for_preload()
+            # the tokenizer already loaded (~1 s each to load again under spawn)
             safe_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
             ctx = multiprocessing.get_context("fork" if safe_fork else "spawn")
             # the canonical table is built once here and handed over, not built in every worker
