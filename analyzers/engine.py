@@ -124,9 +124,7 @@ class Engine:
     def config_files(self) -> set[str]:
         """The configuration and price files the configurations resolved so far came from."""
         files: set[str] = set()
-        for key, cfg in self._resolved.items():
-            if key == "<defaults>":
-                continue
+        for cfg in self._resolved.values():
             if cfg.origin:
                 files.add(os.path.abspath(cfg.origin))
             if cfg.settings.prices_file:

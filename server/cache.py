@@ -27,11 +27,17 @@ from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
-from .replay import CACHE_DIR_NAME, content_hash, package_files  # noqa: F401 (CACHE_DIR_NAME re-exported)
+from .replay import CACHE_DIR_NAME, content_hash, package_stamp  # noqa: F401 (CACHE_DIR_NAME re-exported)
 
 FORMAT = 4
 RACY_SECONDS = 2
 UNCACHEABLE_KINDS = frozenset({"dataset"})
+
+
+def cacheable(kind: str) -> bool:
+    """Whether findings of a file of this kind are cached (not datasets, not files of
+    no kind ragtune analyses)."""
+    return kind not in UNCACHEABLE_KINDS and kind != "unknown"
 
 
 def file_state(path: str) -> str:
@@ -92,9 +98,7 @@ def _code_fingerprint() -> str:
         parts = [version("ragtune")]
     except PackageNotFoundError:
         parts = ["0+unknown"]
-    for path in package_files("analyzers"):
-        st = os.stat(path)
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    parts.append(package_stamp("analyzers"))
     return content_hash("\n".join(parts).encode())
 
 

@@ -35,6 +35,7 @@ loading the engine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -60,18 +61,24 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def package_files(subpackage: str | None = None) -> Iterable[str]:
-    """Every source and data file of the installed ragtune package (or one of its
-    subpackages), in a stable order."""
+@functools.lru_cache(maxsize=4)
+def package_stamp(subpackage: str | None = None) -> str:
+    """A hash of the path, size and mtime of every source and data file of the
+    installed ragtune package (or one of its subpackages): it changes with any edit or
+    reinstall.  Memoised: the replay and the findings cache both ask, once per run."""
     import ragtune
 
+    parts = []
     for top in ragtune.__path__:
         base = os.path.join(top, subpackage) if subpackage else top
         for folder, dirs, files in os.walk(base):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
                 if name.endswith((".py", ".json", ".gz", ".yaml", ".toml")):
-                    yield os.path.join(folder, name)
+                    path = os.path.join(folder, name)
+                    st = os.stat(path)
+                    parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return content_hash("\n".join(parts).encode())
 
 
 def signature(path: str) -> list[int] | str | None:
@@ -113,13 +120,12 @@ def eligible(args) -> bool:
 
 
 def run_key(args, version: str) -> str:
-    code = [f"{p}:{s}" for p in package_files() for s in [signature(p)]]
     parts = {
         "format": FORMAT,
         "version": version,
         "python": [sys.version, sys.executable],
-        "code": content_hash("\n".join(code).encode()),
-        "args": {k: v for k, v in sorted(vars(args).items()) if k != "func"},
+        "code": package_stamp(),
+        "args": vars(args),
         "cwd": os.getcwd(),
         "tty": [_isatty(1), _isatty(2)],
         "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("RAGTUNE_") or k in ENV_NAMES},

@@ -22,7 +22,7 @@ from ragtune.analyzers.sources.discovery import WalkLog
 from ragtune.analyzers.workspace import Workspace
 
 from .baseline import flagged_texts
-from .cache import UNCACHEABLE_KINDS, CacheEntry, FindingsCache, content_hash, entry_text, file_state, findings_json, parse_findings, stat_fields, stat_key, trusted_stat
+from .cache import CacheEntry, FindingsCache, cacheable, content_hash, entry_text, file_state, findings_json, parse_findings, stat_fields, stat_key, trusted_stat
 
 # Below this many files to analyse, starting workers costs more than it saves.
 MIN_FILES_FOR_POOL = 48
@@ -132,8 +132,8 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
     workspace = engine.workspace
     recording = isinstance(workspace, RecordingWorkspace)
     # the stat is taken before the bytes are read, so a change after it shows as a new
-    # stat: on the open file when the engine reads it, else here
-    stat = None if recording and kind not in UNCACHEABLE_KINDS and kind != "unknown" else stat_key(abs_path)
+    # stat: here, or on the open file by a recording workspace
+    stat = None if recording else stat_key(abs_path)
     if recording:
         workspace.hashes.pop(abs_path, None)
         workspace.stats.pop(abs_path, None)
@@ -147,7 +147,7 @@ def analyse_one(engine: Engine, path: str, kind: str, explicit: bool) -> FileRes
     # (datasets) or never read (too large, unknown kinds) are read once more here
     content = workspace.hashes.pop(abs_path, None) if recording else None
     if recording:
-        stat = workspace.stats.pop(abs_path, None) if content is not None else stat
+        stat = workspace.stats.pop(abs_path, None)
     if content is None:
         state = file_state(abs_path)
         content = None if state in ("missing", "unreadable") else state
@@ -169,10 +169,6 @@ def _batches(todo: list, jobs: int):
         size = max(BATCH_SIZE, (len(todo) - start) // (4 * jobs))
         yield todo[start : start + size]
         start += size
-
-
-def cacheable(kind: str) -> bool:
-    return kind not in UNCACHEABLE_KINDS and kind != "unknown"
 
 
 def add_cache_entry(engine: Engine, result: FileResult, configs: dict[str, str]) -> None:
