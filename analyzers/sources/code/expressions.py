@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...models import Range
-from .positions import LazyRange
+from .positions import LazyRange, LineIndex
 
 
 def _resolved(owner) -> Range:
@@ -168,3 +168,14 @@ def plus_operands(node, binary_type: str, text_of_node) -> list | None:
     operands.append(current)
     operands.reverse()
     return operands
+
+
+class Lowering:
+    """What the Python and JavaScript lowerings share: the file's line index and the
+    text of a node."""
+
+    def __init__(self, index: LineIndex):
+        self.index = index
+
+    def text(self, node) -> str:
+        return node.text.decode("utf-8", "replace")

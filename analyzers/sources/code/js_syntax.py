@@ -5,10 +5,9 @@ from __future__ import annotations
 from ...models import Position, Range
 from .escapes import decode_js_string
 from .expressions import (
-    Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Mapping, Name, Opaque,
+    Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Lowering, Mapping, Name, Opaque,
     Seq, Spread, Str, TextPiece, plus_operands,
 )
-from .positions import LineIndex
 from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts, bind_augmented_assignment
 
 FUNCTION_NODES = frozenset({"function_declaration", "function_expression", "function", "arrow_function", "method_definition", "generator_function_declaration", "generator_function"})
@@ -22,13 +21,7 @@ def _named(node):
     return [c for c in node.named_children if c.type != "comment"]
 
 
-class JsLowering:
-    def __init__(self, index: LineIndex):
-        self.index = index
-
-    def text(self, node) -> str:
-        return node.text.decode("utf-8", "replace")
-
+class JsLowering(Lowering):
     def lower(self, node) -> Expr:
         kind = node.type
         rng = self.index.lazy_range(node)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from .escapes import decode_python_string
 from .expressions import (
-    Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Mapping, Name, Opaque,
+    Attr, BinOp, Call, Concat, Const, Expr, Index, Interpolation, Lowering, Mapping, Name, Opaque,
     Seq, Spread, Str, TextPiece, plus_operands,
 )
-from .positions import LineIndex
 from .scopes import Binding, FunctionInfo, ImportRef, ModuleFacts, ScopeFacts, bind_augmented_assignment
 
 FUNCTION_NODES = frozenset({"function_definition", "lambda"})
@@ -17,13 +16,7 @@ _TRANSPARENT = frozenset({"parenthesized_expression", "await"})
 _CONSTS = {"true": True, "false": False, "none": None}
 
 
-class PythonLowering:
-    def __init__(self, index: LineIndex):
-        self.index = index
-
-    def text(self, node) -> str:
-        return node.text.decode("utf-8", "replace")
-
+class PythonLowering(Lowering):
     def lower(self, node) -> Expr:
         kind = node.type
         rng = self.index.lazy_range(node)
