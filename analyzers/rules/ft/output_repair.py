@@ -264,7 +264,6 @@ def _imported_helper(ctx: FileContext, shapes: FileShapes, name: str) -> tuple[L
         if source is None:
             continue
         from ...sources.code.modules import language_of
-        from ...sources.code.parsing import parse_source
 
         language = language_of(str(candidate))
         if language is None:

@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from ...models import Applicability, Evidence, FileEdit, Finding, Fix, PromptSite, Range, Remedy, TextEdit
 from ...prices import format_money
 from ..base import FileContext, measure_prompt
-from .code_shapes import notebook_aware, FileShapes, callee_text, contains_any, file_shapes, first_int, int_or_constant
+from .code_shapes import notebook_aware, FileShapes, callee_text, contains_any, file_shapes, int_or_constant
 from .prompt_spans import sent_prompts, structured_output_hint
 
 # Substrings that make a file without call sites worth parsing for library re-asks.
