@@ -97,8 +97,9 @@ class FileResult:
 
     def pack(self) -> "FileResult":
         """Ready to send to the main process: findings travel as JSON, which pydantic
-        reads back several times faster than it unpickles nested models (561 findings:
-        0.08 s against 0.19 s of the main process's time)."""
+        reads back faster than it unpickles nested models (all 561 findings of the
+        generated tree validated in 0.08 s; unpickling the 323 files with findings among
+        2,000 of its files took 0.11 s)."""
         if self.findings:
             self.findings_json = self.entry.findings if self.entry is not None else findings_json(self.findings)
             self.findings = []
