@@ -8,6 +8,7 @@ become the cache entry's dependencies.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -367,6 +368,9 @@ def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, s
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":
         _warm_up()  # once here, shared by every forked worker, not once per worker
+        # what the workers inherit is never collected by them: no collector pass
+        # writes to (and so copies) the pages they share with this process
+        gc.freeze()
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(processes=min(jobs, len(batches)), initializer=_init_worker, initargs=(options, caches)) as pool:
         for batch_result in pool.imap_unordered(_analyse_batch, batches):
