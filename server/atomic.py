@@ -11,13 +11,14 @@ import tempfile
 from pathlib import Path
 
 
-def _temp_beside(path: Path, data: bytes, mode: int | None) -> Path:
+def _temp_beside(path: Path, data: bytes, mode: int | None, durable: bool = True) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".ragtune-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if mode is not None:
             os.chmod(name, mode)
     except BaseException:
@@ -40,9 +41,11 @@ def _mode_of(path: Path) -> int | None:
         return None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace (or create) ``path`` with ``data`` in one rename."""
-    tmp = _temp_beside(path, data, _mode_of(path))
+def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace (or create) ``path`` with ``data`` in one rename.  ``durable`` flushes the
+    bytes to disk before the rename (a user's file); a cache that checks what it reads
+    can skip that (after a crash it finds the old file, a new one, or an empty one)."""
+    tmp = _temp_beside(path, data, _mode_of(path), durable)
     try:
         os.replace(tmp, path)
     except BaseException:

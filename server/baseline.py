@@ -17,6 +17,8 @@ from pathlib import Path
 
 from ragtune.analyzers.models import Finding
 
+from .output.common import resolved_path
+
 BASELINE_FORMAT = 1
 _SPACE = re.compile(r"\s+")
 # Lines looked at past the start of an empty span to find the text it stands for.
@@ -31,7 +33,7 @@ class BaselineError(ValueError):
 
 def _relative(path: str, root: Path) -> str:
     try:
-        return Path(path).resolve().relative_to(root).as_posix()
+        return Path(resolved_path(path)).relative_to(root).as_posix()
     except ValueError:
         return Path(path).as_posix()
 

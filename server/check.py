@@ -73,7 +73,11 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     walk_log = WalkLog()
     watch = sys.stderr = _StderrWatch(sys.stderr)
     try:
-        result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, walk_log=walk_log)
+        result = scan(
+            engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, walk_log=walk_log,
+            # the walked folders and files are stat'ed while the workers analyse
+            while_analysing=lambda: recorder.snapshot(walk_log.dirs, walk_log.files),
+        )
         rc, report = _report(args, engine, result, root, known, version)
     finally:
         sys.stderr = watch.stream

@@ -20,10 +20,12 @@ keeps that output beside the evidence that it still holds:
   whether stdout and stderr are terminals, and the environment variables that could
   change the output.
 
-The stats are taken after the run, so a record is written only when each is older than
+The stats are taken once the run has begun (the walked folders and files while the
+analysis runs, the rest after it), so a record is written only when each is older than
 two seconds before the run began: a file changed during the run, or within the clock's
 granularity of it, could otherwise keep a stat that hides the change (git's racily
-clean rule).  Runs that change files (``--fix``), write a baseline, read stdin, analyse
+clean rule; the change time cannot be set back, so a change after the start always
+shows).  Runs that change files (``--fix``), write a baseline, read stdin, analyse
 datasets (their checks search the whole workspace for documents and code), print
 anything besides the report, or log verbosely are not recorded.  ``--no-cache``
 neither replays nor records; with ``RAGTUNE_NO_REPLAY=1`` in the environment a run
@@ -220,9 +222,27 @@ class Recorder:
             if extra:
                 self.files.add(os.path.abspath(extra))
         self.refused: str | None = None
+        self._dirs: dict[str, os.stat_result | None] = {}  # taken by snapshot()
+        self._sigs: dict[str, list[int] | str | None] = {}
 
     def refuse(self, reason: str) -> None:
         self.refused = self.refused or reason
+
+    def snapshot(self, dirs: Iterable[str], files: Iterable[str]) -> None:
+        """Stat the walked folders and files now: a parallel scan calls this while its
+        workers analyse, so ``finish`` has only the few files found later to stat."""
+        for path in dirs:
+            try:
+                self._dirs[path] = os.stat(path)
+            except OSError:
+                self._dirs[path] = None
+        for path in self._fixed_files().union(files):
+            self._sigs[path] = signature(path)
+
+    def _fixed_files(self) -> set[str]:
+        """The inputs, --config and baseline files, and the marker names above the inputs."""
+        names = {os.path.join(folder, name) for folder in _ancestors(self.inputs) for name in MARKER_NAMES}
+        return self.files | names
 
     def finish(self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int) -> bool:
         """Write the record; False (nothing written) when the run cannot be replayed."""
@@ -232,16 +252,18 @@ class Recorder:
         recorded_dirs = []
         for path in sorted(set(dirs)):
             try:
-                st = os.stat(path)
+                st = self._dirs[path] if path in self._dirs else os.stat(path)
             except OSError:
+                return False
+            if st is None:
                 return False
             if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
                 return False
             recorded_dirs.append([path, st.st_mtime_ns, st.st_ctime_ns])
-        names = {os.path.join(folder, name) for folder in _ancestors(self.inputs) for name in MARKER_NAMES}
         recorded_files = []
-        for path in sorted(self.files | set(files) | names):
-            sig = signature(path)
+        known = self._sigs
+        for path in sorted(self._fixed_files().union(files)):
+            sig = known[path] if path in known else signature(path)
             if sig == "?" or (isinstance(sig, list) and max(sig[1], sig[2]) >= limit):
                 return False
             recorded_files.append([path, sig])
@@ -256,8 +278,10 @@ class Recorder:
         record_file, output_path = _record_paths(self.folder, self.key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(output_path, data)
-            write_atomically(record_file, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+            # no fsync: a replay checks the output against the hash in the record, and a
+            # record that does not parse is no record
+            write_atomically(output_path, data, durable=False)
+            write_atomically(record_file, json.dumps(record, separators=(",", ":")).encode("utf-8"), durable=False)
             _prune(self.folder)
         except OSError:
             return False  # a read-only checkout: no replay next time, nothing else lost

@@ -303,9 +303,12 @@ def scan(
     progress: bool = True,
     target_filter: Callable[[Path, str, bool], bool] | None = None,
     walk_log: WalkLog | None = None,
+    while_analysing: Callable[[], None] | None = None,
 ) -> ScanResult:
     """Findings for every file under ``roots``, sorted; ConfigError propagates.
-    ``walk_log`` collects the folders and files the walk looked at."""
+    ``walk_log`` collects the folders and files the walk looked at;
+    ``while_analysing`` is called once the analysis has begun (in a parallel scan, while
+    the workers run)."""
     targets = [t for t in engine.iter_targets(roots, walk_log) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
@@ -334,7 +337,7 @@ def scan(
 
     meter = Progress(len(targets), progress)
     done = hits
-    for result in _analyse_all(engine, options, todo, jobs, cache is not None):
+    for result in _analyse_all(engine, options, todo, jobs, cache is not None, while_analysing):
         findings.extend(result.findings)
         flagged.update(zip(map(id, result.findings), result.flagged))
         deps.update(result.deps)
@@ -359,8 +362,10 @@ def scan(
     )
 
 
-def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int, caches: bool = False):
+def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int, caches: bool = False, started: Callable[[], None] | None = None):
     if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+        if started is not None:
+            started()
         for path, kind, explicit in todo:
             yield analyse_one(engine, path, kind, explicit)
         return
@@ -373,6 +378,9 @@ def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, s
         gc.freeze()
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(processes=min(jobs, len(batches)), initializer=_init_worker, initargs=(options, caches)) as pool:
-        for batch_result in pool.imap_unordered(_analyse_batch, batches):
+        results = pool.imap_unordered(_analyse_batch, batches)
+        if started is not None:
+            started()  # the workers have their batches: this process is free meanwhile
+        for batch_result in results:
             for result in batch_result:
                 yield result.unpack()
