@@ -6,7 +6,8 @@ Not a test: it prints figures.  ``python tests/benchmarks/bench_cli.py`` generat
 In one run, on the same tree, each measurement in a fresh process:
   floor          read every file, parse code with tree-sitter, tokenize its string
                  literals (prompt files: the whole text) with o200k_base; nothing else
-  cold 1 core    ragtune check --jobs 1, empty cache
+  cold 1 core    ragtune check --jobs 1, empty cache (the tokenizer's parsed ranks, kept
+                 per machine in the user's cache folder since any earlier run, stay)
   cold 2 cores   ragtune check --jobs 2, empty cache
   warm           ragtune check again, cache filled by the previous run: the run record
                  of that run is replayed (nothing changed)
