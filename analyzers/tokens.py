@@ -40,6 +40,7 @@ _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "da
 
 _lock = threading.Lock()
 _encodings: dict[str, tiktoken.Encoding] = {}
+_vocabularies: dict[str, tuple[dict[bytes, int], dict[str, int]]] = {}
 
 
 class TokenizerDataError(RuntimeError):
@@ -142,8 +143,15 @@ def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
             finally:
                 openai_public.load_tiktoken_bpe = original
             enc = tiktoken.Encoding(**spec)
+            _vocabularies[name] = (spec["mergeable_ranks"], spec["special_tokens"])
             _encodings[name] = enc
     return enc
+
+
+def vocabulary(name: str = DEFAULT_ENCODING) -> tuple[dict[bytes, int], dict[str, int]]:
+    """The encoding's tokens: its BPE ranks (bytes → id) and its special tokens (text → id)."""
+    get_encoding(name)
+    return _vocabularies[name]
 
 
 @dataclass(frozen=True)

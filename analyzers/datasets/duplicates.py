@@ -32,12 +32,16 @@ LSH index in memory.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
+
+from ..tokens import vocabulary
 
 BINS = 64
 BANDS = 8
@@ -59,6 +63,7 @@ _ID_BITS = 21
 _EMPTY_BIN = np.uint64(1 << 40)  # above any 32-bit bin value
 
 _tables: dict[str, np.ndarray] = {}
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (categories L and N)
 _tables_lock = threading.Lock()
 
 
@@ -66,7 +71,7 @@ def canonical_token_table(encoding) -> np.ndarray:
     """token id → canonical id (0: whitespace/punctuation, ignored), as uint64.
 
     Case and surrounding spaces are folded: " Hello", "hello" and "HELLO" share an id.
-    Built once per process (about half a second); worker processes are handed it.
+    Built once per process (0.17 s for o200k_base); worker processes are handed it.
     """
     name = encoding.name
     table = _tables.get(name)
@@ -76,16 +81,17 @@ def canonical_token_table(encoding) -> np.ndarray:
         table = _tables.get(name)
         if table is not None:
             return table
+        ranks, special = vocabulary(name)
+        tokens = sorted(ranks.items(), key=itemgetter(1))  # in id order (already, as a rule)
+        tokens.extend(sorted(((text.encode("utf-8"), tok) for text, tok in special.items()), key=itemgetter(1)))
         ids: dict[str, int] = {}
         canonical = array("I", bytes(4 * encoding.n_vocab))
-        decode = encoding.decode_single_token_bytes
-        for tok in range(encoding.n_vocab):
-            try:
-                raw = decode(tok)
-            except KeyError:
-                continue
+        has_alnum = _ALNUM.search
+        for raw, tok in tokens:
             text = raw.decode("utf-8", "ignore").strip().lower()
-            if not text or all(unicodedata.category(c)[0] in "PZSC" for c in text):
+            # a letter or digit settles it at C speed; only the rest (punctuation, marks)
+            # is looked at character by character (0.37 s -> 0.17 s for o200k_base)
+            if not text or (has_alnum(text) is None and all(unicodedata.category(c)[0] in "PZSC" for c in text)):
                 continue
             canonical[tok] = ids.setdefault(text, len(ids) + 1)
         if len(ids) >= 1 << _ID_BITS:

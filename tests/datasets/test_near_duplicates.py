@@ -15,3 +15,21 @@ def test_near_duplicates_found_without_false_pairs(tmp_path):
     found = {line for line, of, _, _ in report.pairs if data.copies.get(line) == of}
     assert len(found & above) / len(above) >= 0.95
     assert report.exact + report.near == len(report.pairs)
+
+
+def test_canonical_ids_fold_case_and_spaces_and_drop_punctuation():
+    from ragtune.analyzers.datasets.duplicates import canonical_token_table
+    from ragtune.analyzers.tokens import get_encoding
+
+    enc = get_encoding("o200k_base")
+    table = canonical_token_table(enc)
+    (hello,) = enc.encode_ordinary(" Hello")
+    (lower,) = enc.encode_ordinary("hello")
+    (comma,) = enc.encode_ordinary(",")
+    (tokyo,) = enc.encode_ordinary("東京")
+    assert table[hello] == table[lower] != 0
+    assert table[comma] == 0  # punctuation takes no part in shingles
+    assert table[tokyo] not in (0, table[hello])
+    assert len(table) == enc.n_vocab
+    # every token is looked at, the special ones included (by id, past the BPE ranks)
+    assert table[enc.eot_token] != 0
