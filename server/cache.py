@@ -92,14 +92,9 @@ def trusted_stat(stat: list[int] | None, now_ns: int | None = None) -> list[int]
 def _code_fingerprint() -> str:
     """ragtune's version plus the state of the analysis code itself, so an upgrade or
     an edited checkout never serves findings computed by other code."""
-    from importlib.metadata import PackageNotFoundError, version
+    from ragtune.server import __version__
 
-    try:
-        parts = [version("ragtune")]
-    except PackageNotFoundError:
-        parts = ["0+unknown"]
-    parts.append(package_stamp("analyzers"))
-    return content_hash("\n".join(parts).encode())
+    return content_hash("\n".join((__version__, package_stamp("analyzers"))).encode())
 
 
 @dataclass

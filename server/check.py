@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .cache import FindingsCache
 from .fixes import FixError, FixPlan, SourceFile, apply_edits, apply_plan, plan_fixes, render_diff, write_atomically
 from . import replay
 from .output.common import display_path
-from .runner import EngineOptions, ScanResult, analyse_one, build_engine, default_jobs, scan
+from .runner import EngineOptions, ScanResult, analyse_one, build_engine, default_jobs, scan, timing
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 MAX_FIX_ROUNDS = 10
@@ -69,7 +70,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     recorder = replay.Recorder(args, version, root) if cache is not None and replay.eligible(args) else None
     if recorder is None:
         result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter)
-        return _report(args, engine, result, root, known, version)[0]
+        return _timed_report(args, engine, result, root, known, version)[0]
     walk_log = WalkLog()
     watch = sys.stderr = _StderrWatch(sys.stderr)
     try:
@@ -78,7 +79,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
             # the walked folders and files are stat'ed while the workers analyse
             while_analysing=lambda: recorder.snapshot(walk_log.dirs, walk_log.files),
         )
-        rc, report = _report(args, engine, result, root, known, version)
+        rc, report = _timed_report(args, engine, result, root, known, version)
     finally:
         sys.stderr = watch.stream
     if "dataset" in result.kinds:
@@ -109,6 +110,14 @@ class _StderrWatch:
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
+
+
+def _timed_report(args, engine: Engine, result: ScanResult, root: Path, known, version: str) -> tuple[int, str | None]:
+    started = time.perf_counter()
+    try:
+        return _report(args, engine, result, root, known, version)
+    finally:
+        timing.debug("timing: report %.3f s", time.perf_counter() - started)
 
 
 def _report(args, engine: Engine, result: ScanResult, root: Path, known, version: str) -> tuple[int, str | None]:

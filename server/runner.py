@@ -9,6 +9,7 @@ become the cache entry's dependencies.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import sys
@@ -24,6 +25,11 @@ from ragtune.analyzers.workspace import Workspace
 
 from .baseline import flagged_texts
 from .cache import CacheEntry, FindingsCache, cacheable, content_hash, entry_text, file_state, findings_json, parse_findings, stat_fields, stat_key, trusted_stat
+
+# ``--verbose`` logs how long each phase of a scan took ("timing: ..." lines), as
+# pyright's --stats does: what is serial (walk, loading, report) and what is spread over
+# the workers (analysis) is then measured, not guessed.
+timing = logging.getLogger("ragtune.timing")
 
 # Below this many files to analyse, starting workers costs more than it saves.
 MIN_FILES_FOR_POOL = 48
@@ -309,6 +315,7 @@ def scan(
     ``walk_log`` collects the folders and files the walk looked at;
     ``while_analysing`` is called once the analysis has begun (in a parallel scan, while
     the workers run)."""
+    started = time.perf_counter()
     targets = [t for t in engine.iter_targets(roots, walk_log) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
@@ -335,6 +342,7 @@ def scan(
                 flagged.update(zip(map(id, cached_findings), cached_flagged))
             contents[abs_path] = states[abs_path]
 
+    timing.debug("timing: walk and cache lookups %.3f s (%s files, %s from the findings cache)", time.perf_counter() - started, f"{len(targets):,}", f"{hits:,}")
     meter = Progress(len(targets), progress)
     done = hits
     for result in _analyse_all(engine, options, todo, jobs, cache is not None, while_analysing):
@@ -354,7 +362,9 @@ def scan(
         meter.update(done)
     meter.close()
     if cache is not None:
+        saving = time.perf_counter()
         cache.save()
+        timing.debug("timing: findings cache saved %.3f s", time.perf_counter() - saving)
     findings.sort(key=finding_sort_key)
     return ScanResult(
         findings=findings, files_checked=len(targets), contents=contents, from_cache=hits, flagged=flagged,
@@ -363,11 +373,13 @@ def scan(
 
 
 def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int, caches: bool = False, started: Callable[[], None] | None = None):
+    begun = time.perf_counter()
     if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
         if started is not None:
             started()
         for path, kind, explicit in todo:
             yield analyse_one(engine, path, kind, explicit)
+        timing.debug("timing: analysis %.3f s (%s files, this process)", time.perf_counter() - begun, f"{len(todo):,}")
         return
     batches = list(_batches(todo, jobs))
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -376,11 +388,15 @@ def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, s
         # what the workers inherit is never collected by them: no collector pass
         # writes to (and so copies) the pages they share with this process
         gc.freeze()
+        timing.debug("timing: rules and tokenizer loaded before the fork %.3f s", time.perf_counter() - begun)
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(processes=min(jobs, len(batches)), initializer=_init_worker, initargs=(options, caches)) as pool:
+    forked = time.perf_counter()
+    processes = min(jobs, len(batches))
+    with ctx.Pool(processes=processes, initializer=_init_worker, initargs=(options, caches)) as pool:
         results = pool.imap_unordered(_analyse_batch, batches)
         if started is not None:
             started()  # the workers have their batches: this process is free meanwhile
         for batch_result in results:
             for result in batch_result:
                 yield result.unpack()
+    timing.debug("timing: analysis %.3f s (%s files, %d worker processes)", time.perf_counter() - forked, f"{len(todo):,}", processes)

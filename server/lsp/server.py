@@ -30,12 +30,9 @@ _LANGUAGE_SUFFIX = {
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from ragtune.server import __version__
 
-    try:
-        return version("ragtune")
-    except PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 @dataclass

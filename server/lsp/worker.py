@@ -41,12 +41,8 @@ COMPARISON_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.5-fla
 def rule_doc_dir() -> Path:
     """Where each rule's documentation is written as Markdown, for ``codeDescription``
     links that open offline (one folder per ragtune version)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from ragtune.server import __version__ as ver
 
-    try:
-        ver = version("ragtune")
-    except PackageNotFoundError:
-        ver = "dev"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "ragtune" / ver / "rules"
 

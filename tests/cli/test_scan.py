@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -221,3 +222,35 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(project, monkeypatch):
     assert (target.stat().st_size, target.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
     again = _scan(project)
     assert again.from_cache == 0 and [f.code for f in again.findings] == ["RT001"]
+
+
+def test_verbose_times_each_phase_of_a_parallel_scan(ragtune_process, project):
+    """--verbose says how long each phase took, the serial ones apart from the workers'."""
+    _tree(project, 60)  # 61 files with triage.py: enough for a pool
+    done = ragtune_process("check", "--verbose", "--jobs", "2", ".", cwd=project)
+    lines = [line.removeprefix("ragtune: timing: ") for line in done.stderr.decode().splitlines() if line.startswith("ragtune: timing: ")]
+    parsed = [re.match(r"(.+?) (\d+\.\d{3}) s\b(.*)", line) for line in lines]
+    assert all(parsed), lines
+    phases = {m.group(1): m.group(3).strip() for m in parsed}
+    assert list(phases) == [
+        "start-up and engine import",
+        "walk and cache lookups",
+        "rules and tokenizer loaded before the fork",
+        "analysis",
+        "findings cache saved",
+        "report",
+        "total",
+    ]
+    assert phases["walk and cache lookups"] == "(61 files, 0 from the findings cache)"
+    assert phases["analysis"] == "(61 files, 2 worker processes)"
+    seconds = {m.group(1): float(m.group(2)) for m in parsed}
+    assert sum(v for k, v in seconds.items() if k != "total") <= seconds["total"] + 0.01
+
+
+def test_the_version_is_written_once(ragtune):
+    from importlib.metadata import version
+
+    from ragtune.server import __version__
+
+    assert version("ragtune") == __version__  # pyproject reads it from ragtune.server
+    assert ragtune("--version", cwd=Path.cwd()).out.strip() == f"ragtune {__version__}"
