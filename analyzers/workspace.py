@@ -41,7 +41,10 @@ class Workspace:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
         self._overlays: dict[str, str] = {}
-        self._memo: dict[tuple[str, str, str], Any] = {}
+        # (kind, path) → (content digest, value): one entry per file and kind, so a new
+        # content replaces the old one without a scan over every entry (which made a
+        # scan of n files O(n²): 1.3 % of a 10,300-file check, growing with the tree)
+        self._memo: dict[tuple[str, str], tuple[str, Any]] = {}
         self._lock = threading.RLock()
 
     # -- reading ----------------------------------------------------------
@@ -107,14 +110,12 @@ class Workspace:
     def memo(self, kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
         """Compute-once per (kind, file, content hash)."""
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        key = (kind, str(path), digest)
+        key = (kind, str(path))
         with self._lock:
-            if key in self._memo:
-                return self._memo[key]
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] == digest:
+                return hit[1]
         value = compute()
         with self._lock:
-            # drop stale entries of the same file and kind
-            for old in [k for k in self._memo if k[0] == kind and k[1] == str(path) and k[2] != digest]:
-                del self._memo[old]
-            self._memo[key] = value
+            self._memo[key] = (digest, value)  # an older content's value goes
         return value
