@@ -152,7 +152,13 @@ def parse_line(raw: RawLine) -> ParsedLine:
         return ParsedLine(problem="the JSON nests too deeply to read")
     except json.JSONDecodeError as exc:
         if raw.last_without_newline and (exc.pos >= len(data.rstrip()) - 1 or exc.msg.startswith("Unterminated")):
-            return ParsedLine(problem=f"the last line is cut off: the JSON ends early ({exc.msg} at column {exc.colno})")
+            return ParsedLine(problem=f"the last line is cut off: the JSON ends early ({_json_message(exc)} at column {exc.colno})")
         if exc.msg.startswith("Extra data"):
             return ParsedLine(problem=f"more than one JSON value on the line (extra data at column {exc.colno}); JSONL holds one record per line")
-        return ParsedLine(problem=f"not valid JSON: {exc.msg} at column {exc.colno}")
+        return ParsedLine(problem=f"not valid JSON: {_json_message(exc)} at column {exc.colno}")
+
+
+def _json_message(exc: json.JSONDecodeError) -> str:
+    # some of json's messages end in "at" ("Unterminated string starting at"): the
+    # column follows here, after an "at" of its own
+    return exc.msg.removesuffix(" at")

@@ -224,3 +224,28 @@ def test_rule_docs_have_the_fixed_sections(spec):
     doc = load_rule(spec.code).__doc__
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## Source"):
         assert section in doc
+
+
+def test_split_fix_is_not_offered_again_once_applied(tmp_path):
+    rows = [
+        chat("How much is the Pro plan?", "The Pro plan costs $29 per month and includes 10 projects."),
+        chat("Rewrite politely: fix it now", "Could you please look into this when you have a moment?"),
+    ]
+    (tmp_path / "train.jsonl").write_text("\n".join(rows) + "\n")
+    summary = next(f for f in check(tmp_path, "train.jsonl") if f.code == "RAG101" and f.range.start.line == 0)
+    for nf in summary.fix.new_files:  # what applying the fix writes
+        Path(nf.path).write_text(nf.content, encoding="utf-8")
+    again = next(f for f in check(tmp_path, "train.jsonl") if f.code == "RAG101" and f.range.start.line == 0)
+    assert again.fix is None  # the original still stores facts, but its split exists
+    (tmp_path / "train.knowledge.md").write_text("# edited by hand\n")
+    offered = next(f for f in check(tmp_path, "train.jsonl") if f.code == "RAG101" and f.range.start.line == 0)
+    assert {Path(nf.path).name for nf in offered.fix.new_files} == {"train-2.behaviour.jsonl", "train-2.knowledge.md"}
+
+
+def test_a_line_cut_inside_a_string_says_where_the_string_starts(tmp_path):
+    rows = behaviour_rows(2)
+    cut_line = rows[1][:60]
+    (tmp_path / "train.jsonl").write_text(rows[0] + "\n" + cut_line)
+    (cut,) = [f.message for f in check(tmp_path, "train.jsonl") if f.code == "DS303"]
+    column = cut_line.rindex('"') + 1  # the opening quote of the string that never ends
+    assert cut.endswith(f"the last line is cut off: the JSON ends early (Unterminated string starting at column {column}).")

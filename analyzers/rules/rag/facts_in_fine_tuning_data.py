@@ -147,14 +147,33 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         )
 
 
-def _free_path(path: Path, suffix: str) -> Path:
+def _taken_paths(path: Path, suffix: str):
+    """The names the split fix gives its files, in order, as long as they are taken."""
     stem = path.name.split(".")[0]
     candidate = path.with_name(f"{stem}{suffix}")
     n = 2
     while candidate.exists():
+        yield candidate
         candidate = path.with_name(f"{stem}-{n}{suffix}")
         n += 1
-    return candidate
+
+
+def _free_path(path: Path, suffix: str) -> Path:
+    stem = path.name.split(".")[0]
+    n = 1 + sum(1 for _ in _taken_paths(path, suffix))
+    return path.with_name(f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+
+
+def _written_before(path: Path, suffix: str, content: str) -> bool:
+    """Whether one of the names the fix uses already holds exactly ``content``."""
+    data = content.encode("utf-8")
+    for taken in _taken_paths(path, suffix):
+        try:
+            if taken.stat().st_size == len(data) and taken.read_bytes() == data:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _items(ctx: FileContext, container: str):
@@ -196,12 +215,16 @@ def _split_fix(ctx: FileContext, analysis: DatasetAnalysis) -> Fix | None:
                 behaviour_lines.append(json.dumps(parsed.value, ensure_ascii=False))
     except (OSError, UnicodeDecodeError):
         return None
+    corpus_text = "\n".join(corpus)
+    behaviour_text = "\n".join(behaviour_lines) + "\n" if behaviour_lines else None
+    if _written_before(source, ".knowledge.md", corpus_text) and (behaviour_text is None or _written_before(source, ".behaviour.jsonl", behaviour_text)):
+        return None  # split already, by this fix: offering it again would only make copies
     behaviour_path = _free_path(source, ".behaviour.jsonl")
     corpus_path = _free_path(source, ".knowledge.md")
     moved = len(corpus) - 1
-    files = [NewFile(path=str(corpus_path), content="\n".join(corpus))]
-    if behaviour_lines:
-        files.insert(0, NewFile(path=str(behaviour_path), content="\n".join(behaviour_lines) + "\n"))
+    files = [NewFile(path=str(corpus_path), content=corpus_text)]
+    if behaviour_text is not None:
+        files.insert(0, NewFile(path=str(behaviour_path), content=behaviour_text))
         title = f"Split into {behaviour_path.name} ({len(behaviour_lines):,} behaviour examples) and {corpus_path.name} ({moved:,} facts for retrieval)"
     else:
         title = f"Move the {moved:,} examples' facts to {corpus_path.name} for retrieval (no behaviour examples remain)"
