@@ -34,6 +34,8 @@ import tiktoken.load
 import tiktoken.model
 from tiktoken_ext import openai_public
 
+from .userdirs import user_cache_dir
+
 DEFAULT_ENCODING = "o200k_base"
 _CONSTRUCTORS = {"o200k_base": openai_public.o200k_base, "cl100k_base": openai_public.cl100k_base}
 _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci", "babbage", "ft:gpt")
@@ -62,11 +64,11 @@ def _load_bundled_ranks(url: str, expected_hash: str | None = None) -> dict[byte
 def _ranks_cache_file(name: str, expected_hash: str | None) -> Path | None:
     """Where the parsed ranks of this exact rank file are kept (None: not cached, when
     tiktoken names no sha256 to tie them to)."""
-    if not expected_hash:
+    folder = user_cache_dir()
+    if not expected_hash or folder is None:
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     py = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
-    return Path(base) / "ragtune" / "tokenizer" / f"{name}-{expected_hash[:16]}-{py}.marshal"
+    return folder / "tokenizer" / f"{name}-{expected_hash[:16]}-{py}.marshal"
 
 
 def _read_cached_ranks(path: Path) -> dict[bytes, int] | None:

@@ -41,10 +41,15 @@ COMPARISON_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.5-fla
 def rule_doc_dir() -> Path:
     """Where each rule's documentation is written as Markdown, for ``codeDescription``
     links that open offline (one folder per ragtune version)."""
+    import tempfile
+
+    from ragtune.analyzers.userdirs import user_cache_dir
     from ragtune.server import __version__ as ver
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ragtune" / ver / "rules"
+    # with no home folder known, a folder of this user under the temporary folder (a
+    # relative path would write into the project and could not be a file:// link)
+    base = user_cache_dir() or Path(tempfile.gettempdir()) / f"ragtune-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    return base / ver / "rules"
 
 
 _DOC_DIR: Path | None = None

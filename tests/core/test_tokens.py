@@ -115,3 +115,13 @@ def test_an_unwritable_cache_folder_only_costs_the_speed_up(tmp_path, monkeypatc
     blocker.write_text("a file where the cache folder would go")
     assert _fresh_encoding(monkeypatch, blocker).encode_ordinary("hello world") == [24912, 2375]
     assert blocker.read_text() == "a file where the cache folder would go"
+
+
+def test_no_known_home_means_no_ranks_cache_and_nothing_written_here(tmp_path, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(tokens.os.path, "expanduser", lambda path: path)  # "~" stays "~"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tokens, "_encodings", {})
+    assert tokens._ranks_cache_file("o200k_base", "0" * 64) is None
+    assert tokens.get_encoding("o200k_base").encode_ordinary("hello world") == [24912, 2375]
+    assert list(tmp_path.iterdir()) == []  # no "~" folder in the working folder

@@ -131,3 +131,15 @@ async def test_figures_that_follow_the_diagnostics_are_waited_for_and_only_their
     await asyncio.sleep(0)
     on_sites(ls, 3, path, None)
     assert await waiter == [{"of": 2}]
+
+
+def test_rule_doc_links_are_absolute_even_with_no_home_folder(monkeypatch):
+    import os
+
+    from ragtune.server.lsp import worker
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no home folder known
+    folder = worker.rule_doc_dir()
+    assert folder.is_absolute() and folder.parts[-1] == "rules"
+    assert folder.as_uri().startswith("file:///")
