@@ -17,14 +17,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 import multiprocessing
 
 from ..tokens import get_encoding
-from . import duplicates as dup
 from .formats import CHAT, FORMAT_LABELS, UNKNOWN, read_record
 from .jsonarray import iter_json_array
 from .knowledge import DocsIndex, judge_example
 from .lines import ParsedLine, iter_parsed_lines, iter_text_lines, parse_line, split_ranges
+
+if TYPE_CHECKING:
+    # imported where a scan runs: it brings numpy (0.08 s), which every run that loads
+    # the dataset rules would otherwise pay, datasets or not
+    from . import duplicates as dup
 
 # OpenAI's chat framing: a few tokens per message and for the reply's start.
 TOKENS_PER_TURN = 3
@@ -275,6 +280,8 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
 
 
 def _worker(path: str, start: int, end: int, worker: int, opts: ScanOptions, folder: str, partitions: int, table) -> ChunkResult:
+    from . import duplicates as dup
+
     spill = dup.SpillWriter(folder, worker, partitions, table)
     try:
         with open(path, "rb", buffering=1024 * 1024) as f:
@@ -295,6 +302,8 @@ def _container(path: str, text: str | None) -> str:
 
 def scan_dataset(path: str, opts: ScanOptions, *, text: str | None = None, workers: int | None = None) -> DatasetFacts:
     """Facts of the dataset at ``path`` (or of ``text``, an editor buffer)."""
+    from . import duplicates as dup
+
     size = len(text.encode("utf-8", "surrogatepass")) if text is not None else os.path.getsize(path)
     container = _container(path, text)
     if workers is None:

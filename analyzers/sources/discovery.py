@@ -8,6 +8,7 @@ named explicitly is analysed wherever it sits.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -59,12 +60,33 @@ def file_kind(path: str | Path, settings: Settings, explicit: bool = False) -> s
             return "prompt"
         if explicit and suffix in {".txt", ".md"}:
             return "prompt"
-    if suffix == ".json":
-        from ..datasets.detect import looks_like_dataset
-
-        if looks_like_dataset(Path(text)):  # a JSON array of examples, or JSONL saved as .json
-            return "dataset"
+    if suffix == ".json" and looks_like_dataset(text):  # a JSON array of examples, or JSONL saved as .json
+        return "dataset"
     return None
+
+
+_DATASET_HEAD_BYTES = 4096
+_DATASET_KEYS = re.compile(r'"(messages|conversations|instruction|prompt|completion)"\s*:')
+
+
+def looks_like_dataset(path: str | Path) -> bool:
+    """Whether a ``.json`` file is a fine-tuning dataset, by its first 4 KB: a JSON array
+    whose first element has fine-tuning keys, or JSON Lines saved as ``.json``.  Here,
+    not in the datasets package: a walk asks it of every ``package.json`` and
+    ``tsconfig.json``, and that package loads the whole dataset pass (numpy with it)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_DATASET_HEAD_BYTES).decode("utf-8", "ignore")
+    except OSError:
+        return False
+    body = head.lstrip("\ufeff \t\r\n")
+    if body.startswith("["):
+        first = body[1:].lstrip(" \t\r\n")
+        return first.startswith("{") and bool(_DATASET_KEYS.search(first[:2000]))
+    if body.startswith("{"):
+        first_line, _, rest = body.partition("\n")
+        return bool(_DATASET_KEYS.search(first_line)) and rest.lstrip(" \t\r\n").startswith("{")
+    return False
 
 
 class _IgnoreStack:
