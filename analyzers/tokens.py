@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import binascii
 import gzip
-import hashlib
 import marshal
-import os
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +31,7 @@ import tiktoken.load
 import tiktoken.model
 from tiktoken_ext import openai_public
 
-from .userdirs import user_cache_dir
+from .userdirs import read_checked, user_cache_dir, write_checked
 
 DEFAULT_ENCODING = "o200k_base"
 _CONSTRUCTORS = {"o200k_base": openai_public.o200k_base, "cl100k_base": openai_public.cl100k_base}
@@ -43,6 +40,7 @@ _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "da
 _lock = threading.Lock()
 _encodings: dict[str, tiktoken.Encoding] = {}
 _vocabularies: dict[str, tuple[dict[bytes, int], dict[str, int]]] = {}
+_rank_hashes: dict[str, str] = {}  # encoding → sha256 of the rank file it was built from
 
 
 class TokenizerDataError(RuntimeError):
@@ -51,6 +49,8 @@ class TokenizerDataError(RuntimeError):
 
 def _load_bundled_ranks(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
     name = url.rsplit("/", 1)[-1].removesuffix(".tiktoken")
+    if expected_hash:
+        _rank_hashes[name] = expected_hash
     cached = _ranks_cache_file(name, expected_hash)
     ranks = _read_cached_ranks(cached) if cached is not None else None
     if ranks is not None:
@@ -72,12 +72,8 @@ def _ranks_cache_file(name: str, expected_hash: str | None) -> Path | None:
 
 
 def _read_cached_ranks(path: Path) -> dict[bytes, int] | None:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    digest, payload = data[:32], data[32:]
-    if len(digest) != 32 or hashlib.sha256(payload).digest() != digest:
+    payload = read_checked(path)
+    if payload is None:
         return None
     try:
         ranks = marshal.loads(payload)
@@ -87,23 +83,7 @@ def _read_cached_ranks(path: Path) -> dict[bytes, int] | None:
 
 
 def _write_cached_ranks(path: Path, ranks: dict[bytes, int]) -> None:
-    payload = marshal.dumps(ranks)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(hashlib.sha256(payload).digest())
-                f.write(payload)
-            os.replace(tmp, path)  # whole or absent, whichever process writes it
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except OSError:
-        pass  # a read-only home: the ranks are parsed again next time
+    write_checked(path, marshal.dumps(ranks))
 
 
 def _load_rank_file(name: str, expected_hash: str | None) -> dict[bytes, int]:
@@ -154,6 +134,17 @@ def vocabulary(name: str = DEFAULT_ENCODING) -> tuple[dict[bytes, int], dict[str
     """The encoding's tokens: its BPE ranks (bytes → id) and its special tokens (text → id)."""
     get_encoding(name)
     return _vocabularies[name]
+
+
+def derived_cache_file(name: str, what: str) -> Path | None:
+    """Where data derived from encoding ``name`` alone (``what`` names it, with its
+    format's version) is kept in the user's cache; None when it cannot be."""
+    get_encoding(name)
+    folder = user_cache_dir()
+    digest = _rank_hashes.get(name)
+    if folder is None or not digest:
+        return None
+    return folder / "tokenizer" / f"{name}-{digest[:16]}-{what}"
 
 
 @dataclass(frozen=True)

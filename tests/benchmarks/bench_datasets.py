@@ -87,7 +87,8 @@ def _scan(path: str, workers: int, classify: bool) -> dict:
     from ragtune.analyzers.tokens import get_encoding
 
     # the tokenizer loads outside the timing, as in the floor; the canonical token table
-    # of the duplicate check (0.2 s) is built inside it, as in every real run
+    # of the duplicate check is read from the user cache (built there by the first run,
+    # 0.2 s) inside it, as in every real run
     get_encoding("o200k_base")
     cpu = _cpu_seconds()
     start = time.perf_counter()

@@ -1,5 +1,6 @@
 """Token counts are exact, offline, and chosen by the model at the call site."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -119,7 +120,7 @@ def test_an_unwritable_cache_folder_only_costs_the_speed_up(tmp_path, monkeypatc
 
 def test_no_known_home_means_no_ranks_cache_and_nothing_written_here(tmp_path, monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(tokens.os.path, "expanduser", lambda path: path)  # "~" stays "~"
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # "~" stays "~"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(tokens, "_encodings", {})
     assert tokens._ranks_cache_file("o200k_base", "0" * 64) is None

@@ -33,3 +33,27 @@ def test_canonical_ids_fold_case_and_spaces_and_drop_punctuation():
     assert len(table) == enc.n_vocab
     # every token is looked at, the special ones included (by id, past the BPE ranks)
     assert table[enc.eot_token] != 0
+
+
+def test_canonical_table_is_kept_in_the_user_cache_and_read_back_identical(tmp_path, monkeypatch):
+    from ragtune.analyzers.datasets import duplicates
+    from ragtune.analyzers.tokens import get_encoding
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(duplicates, "_tables", {})
+    enc = get_encoding("o200k_base")
+    built = duplicates.canonical_token_table(enc)
+    (kept,) = (tmp_path / "ragtune" / "tokenizer").glob("o200k_base-*-canonical-*.u32")
+    assert kept.stat().st_size == 32 + 4 * enc.n_vocab
+
+    monkeypatch.setattr(duplicates, "_tables", {})
+    monkeypatch.setattr(duplicates, "vocabulary", lambda name: (_ for _ in ()).throw(AssertionError("rebuilt")))
+    assert (duplicates.canonical_token_table(enc) == built).all()
+
+    data = bytearray(kept.read_bytes())
+    data[-1] ^= 0xFF  # a damaged table is a miss: built again, not trusted
+    kept.write_bytes(bytes(data))
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(duplicates, "_tables", {})
+    assert (duplicates.canonical_token_table(enc) == built).all()
