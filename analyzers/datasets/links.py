@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..sources.discovery import DEFAULT_EXCLUDE_DIRS
+from ..sources.yaml_loading import safe_loader_for
 from ..workspace import Workspace
 
 _CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx", ".jsx")
@@ -117,8 +118,8 @@ def scan_axolotl_links(text: str, path: str) -> list[DatasetLink]:
     if "datasets:" not in text:
         return []
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = yaml.load(text, Loader=safe_loader_for(text))  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError):
         return []
     if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
         return []

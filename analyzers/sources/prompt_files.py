@@ -62,6 +62,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from ..models import Location, Message, Position, Prompt, PromptPart, PromptSite, Range, Role
+from .yaml_loading import safe_loader_for
 
 FileFormat = Literal["dotprompt", "prompty", "vscode-prompt", "github-models", "yaml", "json", "jinja", "markdown", "text"]
 
@@ -498,32 +499,6 @@ class _Reporter:
         self.facts.errors.append((self.lines.whole_line(line), message))
 
 
-# Nesting bound under which libyaml's recursive composer is safe (100x below the
-# 10,000 levels measured to be safe).
-_C_LOADER_MAX_DEPTH = 1_000
-
-
-def _yaml_depth_bound(text: str) -> int:
-    """An upper bound of the nesting depth of a YAML text: every flow bracket, plus the
-    deepest line's indentation and block indicators."""
-    bound = text.count("[") + text.count("{")
-    if bound >= _C_LOADER_MAX_DEPTH:
-        return bound
-    block = 0
-    for line in text.split("\n"):
-        body = line.lstrip(" ")
-        depth = len(line) - len(body) + body.count("-") + body.count(":") + body.count("?")
-        if depth > block:
-            block = depth
-    return bound + block
-
-
-def _yaml_loader(text: str):
-    if getattr(yaml, "__with_libyaml__", False) and _yaml_depth_bound(text) < _C_LOADER_MAX_DEPTH:
-        return yaml.CSafeLoader
-    return yaml.SafeLoader
-
-
 @dataclass
 class _FrontMatter:
     data: dict[str, Any]
@@ -606,7 +581,7 @@ class _FileReader:
         front_matter = _FrontMatter({}, position, closing.end())
         where = (position, self.lines.line_end(self.lines.line_of(closing.start())))
         try:
-            data = yaml.load(yaml_text, Loader=_yaml_loader(yaml_text))  # noqa: S506 - a safe loader
+            data = yaml.load(yaml_text, Loader=safe_loader_for(yaml_text))  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
             self.report.at(*where, f"front matter is not valid YAML: {_yaml_problem(exc, self.lines.line_of(opening.end()))}")
             return front_matter
@@ -661,15 +636,11 @@ class _FileReader:
         # JSON forbids raw tabs inside strings, so turning them into spaces keeps every
         # position and value while sparing YAML's refusal of tab indentation.
         yaml_text = self.text.replace("\t", " ") if is_json else self.text
-        # SafeLoader is what yaml.safe_load uses; composing nodes keeps their positions.
-        # libyaml's loader (same nodes and marks) is ~10x faster, but its composer
-        # recurses in C and overflows the stack on very deep nesting (measured: fine at
-        # 10,000 levels, a crash at 50,000), where the pure-Python one raises
-        # RecursionError; so the C loader only reads text whose nesting is bounded well
-        # below that.
+        # a safe loader, as yaml.safe_load uses; composing nodes keeps their positions
+        # (libyaml's when the nesting allows: see yaml_loading)
         loader = None
         try:
-            loader = _yaml_loader(yaml_text)(yaml_text)
+            loader = safe_loader_for(yaml_text)(yaml_text)
             documents: list[yaml.Node] = []
             while loader.check_node():
                 node = loader.get_node()

@@ -12,6 +12,7 @@ import re
 import yaml
 
 from ...models import Location, PromptPart, Range
+from ..yaml_loading import safe_loader_for
 from .values import ConstV, DictV, ListV, StrV
 
 MAX_DATA_BYTES = 2 * 1024 * 1024
@@ -69,9 +70,11 @@ def parse_data(text: str, path: str):
     if len(text) > MAX_DATA_BYTES:
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=safe_loader_for(text))  # libyaml's: 10x faster
     except yaml.YAMLError:
         node = None
+    except RecursionError:
+        return None  # nested past what can be read (JSON's reader would fail the same)
     if node is not None:
         return _from_yaml_node(node, path)
     try:

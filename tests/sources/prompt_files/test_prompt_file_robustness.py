@@ -202,14 +202,27 @@ def test_random_fragments_never_raise(path):
 def test_libyaml_and_python_loaders_read_the_same_facts(monkeypatch):
     """The fast C loader is an implementation detail: every fixture reads the same with
     the pure-Python loader (forced by a zero nesting allowance)."""
-    from ragtune.analyzers.sources import prompt_files
+    from ragtune.analyzers.sources import prompt_files, yaml_loading
+    from ragtune.analyzers.sources.code import files as code_files
 
     fixtures = sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*") if p.is_file())
     structured = [p for p in fixtures if p.suffix in (".yml", ".yaml", ".prompt", ".prompty", ".json")]
     assert structured
     fast = {p: prompt_files.read_prompt_file(str(p), p.read_text("utf-8")).model_dump() for p in structured}
-    monkeypatch.setattr(prompt_files, "_C_LOADER_MAX_DEPTH", 0)
+    # data files that code loads by path are read with the same loader choice
+    data_files = [p for p in structured if p.suffix in (".yml", ".yaml", ".json")]
+    fast_data = {p: repr(code_files.parse_data(p.read_text("utf-8"), str(p))) for p in data_files}
+    monkeypatch.setattr(yaml_loading, "C_LOADER_MAX_DEPTH", 0)
     for p in structured:
         assert prompt_files.read_prompt_file(str(p), p.read_text("utf-8")).model_dump() == fast[p], p
+    for p in data_files:
+        assert repr(code_files.parse_data(p.read_text("utf-8"), str(p))) == fast_data[p], p
     # deep nesting never reaches libyaml
-    assert prompt_files._yaml_loader("a: " + "[" * 5_000) is prompt_files.yaml.SafeLoader
+    assert yaml_loading.safe_loader_for("a: " + "[" * 5_000) is yaml_loading.yaml.SafeLoader
+
+
+def test_a_data_file_nested_past_reading_is_no_value_not_a_crash():
+    from ragtune.analyzers.sources.code.files import parse_data
+
+    assert parse_data("[" * 100_000 + "]" * 100_000, "deep.json") is None
+    assert parse_data("a:\n" + "".join(" " * i + "- b:\n" for i in range(1, 3_000)), "deep.yaml") is None
