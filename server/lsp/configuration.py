@@ -78,8 +78,20 @@ def init_message(ls: RagtuneLanguageServer) -> tuple:
 
 
 def send_init(ls: RagtuneLanguageServer) -> None:
+    ls.config_generation += 1  # results of jobs sent before this are of the old settings
     for backend in ls.backends():
         backend.send(init_message(ls))
+
+
+def settle_configuration(ls: RagtuneLanguageServer) -> None:
+    """The client's settings are known (or it has none to give): show the results held
+    meanwhile, those computed under the settings now in force."""
+    from .diagnostics import accept_result
+
+    ls.config_settled = True
+    held, ls.held_results = ls.held_results, []
+    for job_id, job, path, payload in held:
+        accept_result(ls, job_id, job, path, payload)
 
 
 async def reload_configuration(ls: RagtuneLanguageServer, reanalyse: bool = True, files_changed: bool = False) -> None:

@@ -125,7 +125,7 @@ def send_open_job(ls: RagtuneLanguageServer, uri: str, with_dependents: bool = T
     for jid in older:
         ls.log(f"{path}: version {ls.jobs.pop(jid)['version']} superseded by version {doc.version}; its diagnostics are skipped")
     job_id = ls.next_id()
-    ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter(), "not_before": not_before}
+    ls.jobs[job_id] = {"kind": "open", "uri": uri, "path": path, "version": doc.version, "lines": split_lines(source), "sent": time.perf_counter(), "not_before": not_before, "config": ls.config_generation}
     ls.backend.send(("analyze", job_id, path, text, ("open", doc.version)))
     hold_scan(ls)
     if text is not None:
@@ -171,7 +171,7 @@ def send_closed_job(ls: RagtuneLanguageServer, path: str) -> None:
     if path in ls.doc_uris:
         return
     job_id = ls.next_id()
-    ls.jobs[job_id] = {"kind": "closed", "uri": ls.uri_of(path), "path": path, "version": None, "lines": None, "sent": time.perf_counter()}
+    ls.jobs[job_id] = {"kind": "closed", "uri": ls.uri_of(path), "path": path, "version": None, "lines": None, "sent": time.perf_counter(), "config": ls.config_generation}
     backend = ls.scan_backend
     sync_scan_overlays(ls)  # it may read open buffers
     backend.send(("analyze", job_id, path, None, ("closed", None)))
@@ -219,6 +219,17 @@ def on_result(ls: RagtuneLanguageServer, job_id: int, path: str, payload: dict[s
         return
     if job is None:
         return
+    if not ls.config_settled:
+        ls.held_results.append((job_id, job, path, payload))  # shown once the client's settings are known
+        return
+    accept_result(ls, job_id, job, path, payload)
+
+
+def accept_result(ls: RagtuneLanguageServer, job_id: int, job: dict[str, Any], path: str, payload: dict[str, Any]) -> None:
+    """Store and show an analysis result, unless it no longer applies."""
+    if job.get("config", ls.config_generation) != ls.config_generation:
+        ls.log(f"{path}: dropped a result computed under earlier settings; its re-analysis follows")
+        return
     if payload.get("config_error"):
         from .configuration import report_config_problem
 
@@ -252,7 +263,9 @@ def on_sites(ls: RagtuneLanguageServer, job_id: int, path: str, sites: list[dict
     """The hover and code lens figures of an analysis whose diagnostics came first
     (None: skipped, a newer version came in; the previous figures stay)."""
     job = ls.jobs.get(job_id)
-    if job is not None:  # its diagnostics are held for the debounce: they take these along
+    if job is None:  # or held until the client's settings are known
+        job = next((held for jid, held, _, _ in ls.held_results if jid == job_id), None)
+    if job is not None:  # its diagnostics are held (debounce, settings): they take these along
         job["sites"] = sites
         return
     result = ls.results.get(path)

@@ -33,15 +33,18 @@ def register(server: RagtuneLanguageServer) -> None:
 
             apply_server_options(ls, options)
         attach_backend(ls, ls.backend, "editor")  # file settings at once; client settings follow after initialized
+        if caps.workspace is None or not caps.workspace.configuration:
+            ls.config_settled = True  # no client settings will come: nothing to wait for
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: RagtuneLanguageServer, params: types.InitializedParams):
         ls.initialized_done = True
         ls.log(f"ragtune {ls.version}: {'pull' if ls.pull_mode else 'push'} diagnostics, positions in {ls.encoding}, workspace {ls.root or '(none)'}", types.MessageType.Info)
-        from .configuration import reload_configuration, register_watchers
+        from .configuration import register_watchers, reload_configuration, settle_configuration
         from .scan import start_scan
 
         await reload_configuration(ls, reanalyse=True)
+        settle_configuration(ls)
         await register_watchers(ls)
         if ls.root:
             # the scan's process starts once the first open file has its diagnostics

@@ -86,6 +86,13 @@ class RagtuneLanguageServer(LanguageServer):
         self.workspace_changed = asyncio.Event()
         self.first_result = asyncio.Event()  # an open document got its first diagnostics
         self.settings: dict[str, Any] = {}  # client settings (section "ragtune")
+        # Settings the analysis processes were given: each new set is a new generation,
+        # and a result computed under an older one is dropped (its re-analysis follows).
+        # Until the client's settings are first known, results are held, not shown: a
+        # client's thresholds must not flash the file settings' findings first.
+        self.config_generation = 0
+        self.config_settled = False
+        self.held_results: list[tuple[int, dict[str, Any], str, dict[str, Any]]] = []
         self.server_options: dict[str, Any] = {"debounce-ms": 120, "code-lens": True}
         self.config_problem: str | None = None
         self.scan_state: dict[str, Any] = {}

@@ -55,19 +55,25 @@ def _record_publish(client: RecordingClient, params: types.PublishDiagnosticsPar
     client.published.append(params)
 
 
-def make_client() -> RecordingClient:
+def make_client(config_delay: float = 0.0) -> RecordingClient:
     client = RecordingClient(converter_factory=default_converter)
     client.published = []
     client.applied = []
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_publish
+    if config_delay:
+        async def slow_configuration(client: RecordingClient, params: types.ConfigurationParams):
+            await asyncio.sleep(config_delay)  # a client busy elsewhere answers late
+            return [client.get_configuration(section=item.section, scope_uri=item.scope_uri) for item in params.items]
+
+        features[types.WORKSPACE_CONFIGURATION] = slow_configuration
     register_lsp_features(client, features)
     return client
 
 
 @contextlib.asynccontextmanager
-async def session(root: Path, client_name: str = "neovim", *, pull: bool | None = None, settings: dict | None = None, encodings: list[str] | None = None, init_options: dict | None = None):
-    client = make_client()
+async def session(root: Path, client_name: str = "neovim", *, pull: bool | None = None, settings: dict | None = None, encodings: list[str] | None = None, init_options: dict | None = None, config_delay: float = 0.0):
+    client = make_client(config_delay)
     if settings is not None:
         client.set_configuration(settings, section="ragtune")
     await client.start_io(*SERVER)

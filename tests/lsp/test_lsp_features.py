@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -207,3 +208,17 @@ async def test_an_invalid_pyproject_is_reported(workspace):
         open_doc(client, path)
         message = await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
         assert message.type == types.MessageType.Error and "system-prompt-tokens" in message.message
+
+
+async def test_a_late_answer_with_client_settings_is_waited_for_not_flashed(workspace):
+    """The first diagnostics follow the client's settings even when it answers
+    workspace/configuration after the file's analysis is done."""
+    path = workspace / "bot.py"
+    path.write_text(call_site_module(big_system_prompt()), "utf-8")
+    settings = {"thresholds": {"systemPromptTokens": 100_000}}
+    async with session(workspace, "neovim", pull=False, settings=settings, config_delay=1.5) as client:
+        uri = open_doc(client, path)
+        await wait_published(client, uri)
+        await asyncio.sleep(0.5)  # anything published meanwhile is recorded too
+        shown = [codes(p.diagnostics) for p in client.published if p.uri == uri]
+        assert shown and all("FT201" not in c for c in shown), shown
