@@ -64,7 +64,9 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     if not args.no_cache:
         cache_dir = replay.cache_dir(args, root)
         run_key = json.dumps([args.config and str(Path(args.config).resolve()), overrides], sort_keys=True)
+        loading = time.perf_counter()
         cache = FindingsCache(cache_dir, root, run_key)
+        timing.debug("timing: findings cache loaded %.3f s (%s entries)", time.perf_counter() - loading, f"{len(cache.entries):,}")
     target_filter = _force_exclude_filter(engine) if args.force_exclude else None
     jobs = args.jobs or default_jobs()
     recorder = replay.Recorder(args, version, root) if cache is not None and replay.eligible(args) else None

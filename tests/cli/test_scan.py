@@ -234,6 +234,7 @@ def test_verbose_times_each_phase_of_a_parallel_scan(ragtune_process, project):
     phases = {m.group(1): m.group(3).strip() for m in parsed}
     assert list(phases) == [
         "start-up and engine import",
+        "findings cache loaded",
         "walk and cache lookups",
         "rules and tokenizer loaded before the fork",
         "analysis",
