@@ -43,8 +43,10 @@ def register(server: RagtuneLanguageServer) -> None:
         from .configuration import register_watchers, reload_configuration, settle_configuration
         from .scan import start_scan
 
-        await reload_configuration(ls, reanalyse=True)
-        settle_configuration(ls)
+        try:
+            await reload_configuration(ls, reanalyse=True)
+        finally:
+            settle_configuration(ls)  # whatever happened, held results are not held forever
         await register_watchers(ls)
         if ls.root:
             # the scan's process starts once the first open file has its diagnostics
