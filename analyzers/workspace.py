@@ -110,7 +110,11 @@ class Workspace:
     def memo(self, kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
         """Compute-once per (kind, file, content hash)."""
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        key = (kind, str(path))
+        return self._memo_by_digest(kind, str(path), digest, compute)
+
+    def _memo_by_digest(self, kind: str, path: str, digest: str, compute: Callable[[], T]) -> T:
+        """``memo`` once the content is hashed (a subclass hooks in here, digest known)."""
+        key = (kind, path)
         with self._lock:
             hit = self._memo.get(key)
             if hit is not None and hit[0] == digest:

@@ -66,13 +66,13 @@ class RecordingWorkspace(Workspace):
             return super().read_text(path)
         return super().read_text(path, max_bytes=max_bytes)
 
-    def memo(self, kind, path, text, compute):
+    def _memo_by_digest(self, kind, path, digest, compute):
         if not self._reading:
-            return super().memo(kind, path, text, compute)
-        key = (kind, str(path), content_hash(text.encode("utf-8", "surrogatepass")))
+            return super()._memo_by_digest(kind, path, digest, compute)
+        key = (kind, path, digest)
         self._reading.append(set())
         try:
-            return super().memo(kind, path, text, compute)
+            return super()._memo_by_digest(kind, path, digest, compute)
         finally:
             inner = self._reading.pop()
             remembered = self._memo_reads.setdefault(key, set())
