@@ -27,7 +27,7 @@ from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
-from .replay import CACHE_DIR_NAME, content_hash, package_stamp  # noqa: F401 (CACHE_DIR_NAME re-exported)
+from .replay import CACHE_DIR_NAME, content_hash, package_stamp, stat_fields  # noqa: F401 (CACHE_DIR_NAME re-exported)
 
 FORMAT = 4
 RACY_SECONDS = 2
@@ -75,10 +75,6 @@ def stat_key(path: str) -> list[int] | None:
     except OSError:
         return None
     return stat_fields(st)
-
-
-def stat_fields(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def trusted_stat(stat: list[int] | None, now_ns: int | None = None) -> list[int] | None:

@@ -83,6 +83,11 @@ def package_stamp(subpackage: str | None = None) -> str:
     return content_hash("\n".join(parts).encode())
 
 
+def stat_fields(st: os.stat_result) -> list[int]:
+    """What a stat is compared by (here and in the findings cache): size, mtime, ctime (ns)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def signature(path: str) -> list[int] | str | None:
     """What a later run compares: None for nothing there, "d" for a folder, else
     [size, mtime_ns, ctime_ns]; "?" when it cannot be stat'ed (never equal to a record)."""
@@ -94,7 +99,7 @@ def signature(path: str) -> list[int] | str | None:
         return "?"
     if stat_module.S_ISDIR(st.st_mode):
         return "d"
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return stat_fields(st)
 
 
 def _ancestors(paths: Iterable[str]) -> set[str]:
