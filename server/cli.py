@@ -131,20 +131,14 @@ def run_check(args) -> int:
     replayed = try_replay(args, _version(), _common_root)
     if replayed is not None:
         return replayed
-    threshold, enabled = gc.get_threshold(), gc.isenabled()
-    # the engine's modules live as long as the process: no collector pass while they
-    # load, and none over them after (gc.freeze)
-    gc.disable()
-    try:
-        from .check import CheckError, run
+    from .gc_policy import loaded_for_good
 
-        gc.freeze()
-        # a scan allocates millions of short-lived objects (syntax nodes, models) while
-        # its memos grow; fewer young collections mean fewer full passes over the memos
-        gc.set_threshold(SCAN_GC_THRESHOLD, *threshold[1:])
-    finally:
-        if enabled:
-            gc.enable()
+    with loaded_for_good():
+        from .check import CheckError, run
+    threshold = gc.get_threshold()
+    # a scan allocates millions of short-lived objects (syntax nodes, models) while its
+    # memos grow; fewer young collections mean fewer full passes over the memos
+    gc.set_threshold(SCAN_GC_THRESHOLD, *threshold[1:])
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="ragtune: %(message)s")
     timing = logging.getLogger("ragtune.timing")
     timing.debug("timing: start-up and engine import %.3f s", time.perf_counter() - _STARTED)

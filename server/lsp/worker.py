@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..gc_policy import loaded_for_good
+
 log = logging.getLogger("ragtune.worker")
 
 # Models shown beside the call's own model in hover: one per common price tier.
@@ -277,12 +279,10 @@ def serve(conn_in: Connection, conn_out: Connection) -> None:
 
     requests = _Requests()
     threading.Thread(target=_read_requests, args=(conn_in, requests), name="ragtune-requests", daemon=True).start()
-    # loading makes objects that live as long as the process: no collector passes over
-    # them while loading (~5 % of it), and none after (several ms of every analysis)
-    gc.disable()
-    _warm_up()
-    gc.freeze()
-    gc.enable()
+    # collector passes over what loading makes: ~5 % of loading, and several ms of
+    # every analysis after
+    with loaded_for_good():
+        _warm_up()
     session = AnalysisSession(send)
     docs_written = False
     while True:
