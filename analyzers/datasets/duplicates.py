@@ -107,9 +107,10 @@ def canonical_token_table(encoding) -> np.ndarray:
             canonical[tok] = ids.setdefault(text, len(ids) + 1)
         if len(ids) >= 1 << _ID_BITS:
             raise ValueError(f"{name}: {len(ids)} canonical tokens do not fit in {_ID_BITS} bits")
+        ids32 = np.frombuffer(canonical, dtype=np.uint32)
         if cached is not None:
-            write_checked(cached, np.frombuffer(canonical, dtype=np.uint32).astype("<u4").tobytes())
-        table = np.frombuffer(canonical, dtype=np.uint32).astype(np.uint64)
+            write_checked(cached, ids32.astype("<u4").tobytes())
+        table = ids32.astype(np.uint64)
         _tables[name] = table
     return table
 
