@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
+from .atomic import write_atomically
 from .replay import CACHE_DIR_NAME, content_hash, package_stamp, stat_fields  # noqa: F401 (CACHE_DIR_NAME re-exported)
 
 FORMAT = 4
@@ -220,9 +221,8 @@ class FindingsCache:
             ]
             head = json.dumps({"format": FORMAT, "code": self.code}, separators=(",", ":"))[:-1]
             payload = head + ',"entries":{' + ",".join(parts) + "}}"
-            tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
-            tmp.write_text(payload, "utf-8")
-            os.replace(tmp, self.path)
+            # no fsync: a damaged cache file is a cold start (see _load)
+            write_atomically(self.path, payload.encode("utf-8"), durable=False)
         except OSError:
             # a read-only checkout still gets its findings; only the speed-up is lost
             pass
