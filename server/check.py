@@ -78,8 +78,9 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     try:
         result = scan(
             engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, walk_log=walk_log,
-            # the walked folders and files are stat'ed while the workers analyse
-            while_analysing=lambda: recorder.snapshot(walk_log.dirs, walk_log.files),
+            # the walked folders are stat'ed while the workers analyse; the files were
+            # stat'ed by the scan itself (result.stats)
+            while_analysing=lambda: recorder.snapshot(walk_log.dirs),
         )
         rc, report = _timed_report(args, engine, result, root, known, version)
     finally:
@@ -91,6 +92,7 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     recorder.finish(
         dirs=walk_log.dirs,
         files=[*walk_log.files, *result.deps, *engine.config_files()],
+        stats=result.stats,
         output=report or "",  # None only with --diff or --write-baseline, never recorded
         output_file=args.output_file,
         rc=rc,

@@ -135,6 +135,7 @@ def run_check(args) -> int:
 
     with loaded_for_good():
         from .check import CheckError, run
+        from .runner import AnalysisProcessError
     threshold = gc.get_threshold()
     # a scan allocates millions of short-lived objects (syntax nodes, models) while its
     # memos grow; fewer young collections mean fewer full passes over the memos
@@ -144,7 +145,7 @@ def run_check(args) -> int:
     timing.debug("timing: start-up and engine import %.3f s", time.perf_counter() - _STARTED)
     try:
         return run(args, version=_version(), workspace_root=_common_root)
-    except CheckError as exc:
+    except (CheckError, AnalysisProcessError) as exc:
         sys.stderr.write(f"ragtune: error: {exc}\n")
         return EXIT_ERROR
     finally:

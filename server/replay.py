@@ -233,15 +233,16 @@ class Recorder:
     def refuse(self, reason: str) -> None:
         self.refused = self.refused or reason
 
-    def snapshot(self, dirs: Iterable[str], files: Iterable[str]) -> None:
-        """Stat the walked folders and files now: a parallel scan calls this while its
-        workers analyse, so ``finish`` has only the few files found later to stat."""
+    def snapshot(self, dirs: Iterable[str]) -> None:
+        """Stat the walked folders and the fixed files now: a parallel scan calls this
+        while its workers analyse, so ``finish`` has only the few files found later to
+        stat."""
         for path in dirs:
             try:
                 self._dirs[path] = os.stat(path)
             except OSError:
                 self._dirs[path] = None
-        for path in self._fixed_files().union(files):
+        for path in self._fixed_files():
             self._sigs[path] = signature(path)
 
     def _fixed_files(self) -> set[str]:
@@ -249,8 +250,12 @@ class Recorder:
         names = {os.path.join(folder, name) for folder in _ancestors(self.inputs) for name in MARKER_NAMES}
         return self.files | names
 
-    def finish(self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int) -> bool:
-        """Write the record; False (nothing written) when the run cannot be replayed."""
+    def finish(
+        self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int, stats: dict[str, list[int]] | None = None
+    ) -> bool:
+        """Write the record; False (nothing written) when the run cannot be replayed.
+        ``stats`` are files' stats the scan took before reading them: a change after
+        that stat shows as a different stat next time, so it is as good as one taken now."""
         if self.refused:
             return False
         limit = self.started_ns - RACY_NS
@@ -267,8 +272,9 @@ class Recorder:
             recorded_dirs.append([path, st.st_mtime_ns, st.st_ctime_ns])
         recorded_files = []
         known = self._sigs
+        stats = stats or {}
         for path in sorted(self._fixed_files().union(files)):
-            sig = known[path] if path in known else signature(path)
+            sig = known[path] if path in known else stats[path] if path in stats else signature(path)
             if sig == "?" or (isinstance(sig, list) and max(sig[1], sig[2]) >= limit):
                 return False
             recorded_files.append([path, sig])

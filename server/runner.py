@@ -11,11 +11,15 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
+import multiprocessing.util
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from ragtune.analyzers.engine import Engine, finding_sort_key
@@ -126,6 +130,9 @@ class ScanResult:
     contents: dict[str, str]  # absolute path → hash of the bytes the findings are about
     from_cache: int = 0
     flagged: dict[int, str] = field(default_factory=dict)  # id(finding) → its flagged text
+    # absolute path → [size, mtime_ns, ctime_ns] taken by the scan before the file was read
+    # (by the worker that read it, or by the cache lookup): a run record needs no stat again
+    stats: dict[str, list[int]] = field(default_factory=dict)
     deps: set[str] = field(default_factory=set)  # other files the findings depend on
     kinds: set[str] = field(default_factory=set)  # the kinds of the files checked
 
@@ -226,6 +233,186 @@ def _analyse_batch(batch: list[tuple[str, str, bool]]) -> list[FileResult]:
     return [result.pack() for result in results]
 
 
+_helper_workers: list = []  # in the helper process: the workers it started
+
+
+def _helper_main(options: EngineOptions, caches: bool, jobs: int, method: str, tasks, writer, lock, lifeline_ends) -> None:
+    """The pool's first process: loads what every worker needs, forks the workers, then
+    only watches them.  When one dies, the helper stops the others and ends with its
+    status; when the scanning process goes away (``lifeline`` reads end of file) or
+    stops the helper (SIGTERM), it stops them all.  Stopping never raises in here: an
+    exception raised by a signal handler can be swallowed (inside ``os.fork``'s
+    callbacks, for one) and leave the helper running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scanning process's to handle
+    signal.signal(signal.SIGTERM, _stop_helper)
+    lifeline, inherited = lifeline_ends
+    if inherited is not None:
+        inherited.close()  # else the lifeline would never read end of file
+    started = time.perf_counter()
+    if method == "fork":
+        try:
+            _warm_up()  # once here, shared by every worker forked below
+        except Exception:  # noqa: BLE001 - the workers meet it again, and report it as a one-process scan does
+            pass
+        # what the workers inherit is never collected by them: no collector pass
+        # writes to (and so copies) the pages they share with this process
+        gc.freeze()
+    ready = (time.perf_counter(), time.perf_counter() - started)
+    ctx = multiprocessing.get_context(method)
+    # no SIGTERM between a fork and the list of workers knowing the new one
+    _block_sigterm(True)
+    for i in range(jobs):
+        worker = ctx.Process(target=_worker_main, args=(options, caches, tasks, writer, lock, ready), name=f"ragtune-worker-{i + 1}", daemon=True)
+        worker.start()
+        _helper_workers.append(worker)
+    _block_sigterm(False)
+    writer.close()  # the scanning process reads end of file once every worker has gone
+    pending = {worker.sentinel: worker for worker in _helper_workers}
+    while pending:
+        ended = multiprocessing.connection.wait([*pending, lifeline])
+        if lifeline in ended:
+            _stop_workers_and_exit(1)  # the scanning process is gone
+        for sentinel in ended:
+            worker = pending.pop(sentinel)
+            worker.join()
+            if worker.exitcode:
+                # a worker died: 128 + its signal, as a shell reports it
+                _stop_workers_and_exit(128 - worker.exitcode if worker.exitcode < 0 else worker.exitcode)
+
+
+def _stop_helper(signum, frame) -> None:
+    _stop_workers_and_exit(128 + signum)
+
+
+def _stop_workers_and_exit(code: int) -> None:
+    for worker in _helper_workers:
+        if worker.exitcode is None:
+            worker.kill()
+    os._exit(code)
+
+
+def _block_sigterm(block: bool) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK if block else signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+def _worker_main(options: EngineOptions, caches: bool, tasks, writer, lock, ready: tuple[float, float]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the helper's handler
+    _block_sigterm(False)
+    _init_worker(options, caches)
+    while True:
+        batch = tasks.get()
+        if batch is None:
+            return
+        try:
+            message = ("ok", ready, _analyse_batch(batch))
+        except Exception as exc:  # noqa: BLE001 - raised again in the scanning process
+            message = ("error", ready, _portable(exc))
+        data = ForkingPickler.dumps(message)  # pickled before taking the lock the workers share
+        with lock:
+            writer.send_bytes(data)
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc``, or a RuntimeError with its text when it cannot be pickled."""
+    try:
+        ForkingPickler.loads(ForkingPickler.dumps(exc))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class AnalysisProcessError(RuntimeError):
+    """An analysis process ended without finishing its files."""
+
+
+class AnalysisPool:
+    """``jobs`` analysis processes, started before the walk so that they load while it runs.
+
+    The scanning process starts one helper process.  With fork, the helper loads the rules
+    and the tokenizer (about 0.3 s) while the scanning process walks the tree, then forks
+    the workers, which share those pages; the scanning process itself never loads them.
+    Batches go to the workers through one queue and their results come back through one
+    pipe.  The helper then only watches its workers: when one dies, the helper ends with
+    its status and the scan stops with an error instead of waiting for ever."""
+
+    def __init__(self, options: EngineOptions, jobs: int, caches: bool, method: str | None = None):
+        self.method = method or start_method()
+        ctx = multiprocessing.get_context(self.method)
+        self.jobs = jobs
+        self.tasks = ctx.Queue()
+        self._reader, writer = ctx.Pipe(duplex=False)
+        lifeline, self._lifeline = ctx.Pipe(duplex=False)
+        # a forked helper inherits this process's end of the lifeline too, and closes it
+        ends = (lifeline, self._lifeline if self.method == "fork" else None)
+        # kept while the pool lives: with spawn, a lock is passed on by name, and that
+        # name goes once the lock is collected here
+        self._lock = ctx.Lock()
+        self.helper = ctx.Process(target=_helper_main, args=(options, caches, jobs, self.method, self.tasks, writer, self._lock, ends), name="ragtune-analysis")
+        self.helper.start()
+        writer.close()
+        lifeline.close()
+        self.ready: tuple[float, float] | None = None  # (when, after how long) the workers could start
+        self._closed = False
+        # a pool nobody closed is closed on the way out, before multiprocessing waits for
+        # its processes (which would wait for batches for ever)
+        multiprocessing.util.Finalize(self, self.close, exitpriority=10)
+
+    def run(self, batches: list[list[tuple[str, str, bool]]], started: Callable[[], None] | None = None):
+        """Each batch's results, in the order they are finished."""
+        for batch in batches:
+            self.tasks.put(batch)
+        for _ in range(self.jobs):
+            self.tasks.put(None)
+        if started is not None:
+            started()  # the workers have their batches: this process is free meanwhile
+        for _ in batches:
+            try:
+                kind, self.ready, payload = self._reader.recv()
+            except EOFError:
+                raise AnalysisProcessError(self._why_ended()) from None
+            if kind == "error":
+                raise payload
+            yield payload
+
+    def _why_ended(self) -> str:
+        self.helper.join(5)
+        code = self.helper.exitcode
+        if code is not None and code > 128:
+            try:
+                name = signal.Signals(code - 128).name
+            except ValueError:
+                name = f"signal {code - 128}"
+            how = f"was stopped by {name}"
+        else:
+            how = f"ended with exit code {code}"
+        return f"an analysis process {how} before finishing its files; --jobs 1 checks in this process"
+
+    def close(self) -> None:
+        """Wait for the processes when they finished, else stop them (the scan needed no
+        pool, or it failed)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.ready is None:
+            for _ in range(self.jobs):
+                self.tasks.put(None)  # workers that start after all end by themselves
+        self.tasks.cancel_join_thread()  # batches nobody took are dropped, not waited on
+        self.tasks.close()
+        if self.helper.exitcode is None:
+            self.helper.join(1.0 if self.ready is not None else 0)
+        if self.helper.exitcode is None:
+            self.helper.terminate()
+            self.helper.join()
+        self._reader.close()
+        self._lifeline.close()
+
+
+def start_method() -> str:
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 # -- main side -------------------------------------------------------------------
 def default_jobs() -> int:
     try:
@@ -316,6 +503,21 @@ def scan(
     ``while_analysing`` is called once the analysis has begun (in a parallel scan, while
     the workers run)."""
     started = time.perf_counter()
+    # started before the walk, so that the workers load while it runs
+    pool = AnalysisPool(options, jobs, cache is not None) if _may_need_pool(roots, jobs) else None
+    try:
+        return _scan(engine, options, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _may_need_pool(roots: list[Path], jobs: int) -> bool:
+    """Whether a scan of ``roots`` may have enough files for workers: a folder may."""
+    return jobs > 1 and (len(roots) >= MIN_FILES_FOR_POOL or any(root.is_dir() for root in roots))
+
+
+def _scan(engine, options, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing) -> ScanResult:
     targets = [t for t in engine.iter_targets(roots, walk_log) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
@@ -324,13 +526,17 @@ def scan(
     configs: dict[str, str] = {}
     states: dict[str, str] = {}
     deps: set[str] = set()
+    stats: dict[str, list[int]] = {}
     hits = 0
     for path, kind, explicit in targets:
         abs_path = _absolute(path) if not explicit else str(path.resolve())
         if cache is None or not cacheable(kind):
             todo.append((str(path), kind, explicit))
             continue
-        cached = cache.lookup(abs_path, kind, config_digest(engine, abs_path, configs), states)
+        stat = stat_key(abs_path)
+        if stat is not None:
+            stats[abs_path] = stat
+        cached = cache.lookup(abs_path, kind, config_digest(engine, abs_path, configs), states, stat)
         if cached is None:
             todo.append((str(path), kind, explicit))
         else:
@@ -345,12 +551,14 @@ def scan(
     timing.debug("timing: walk and cache lookups %.3f s (%s files, %s from the findings cache)", time.perf_counter() - started, f"{len(targets):,}", f"{hits:,}")
     meter = Progress(len(targets), progress)
     done = hits
-    for result in _analyse_all(engine, options, todo, jobs, cache is not None, while_analysing):
+    for result in _analyse_all(engine, todo, jobs, pool, while_analysing):
         findings.extend(result.findings)
         flagged.update(zip(map(id, result.findings), result.flagged))
         deps.update(result.deps)
         if result.content is not None:
             contents[result.path] = result.content
+        if result.stat is not None:
+            stats[result.path] = result.stat
         if cache is not None and cacheable(result.kind):
             if result.content is None:
                 cache.forget(result.path)
@@ -368,13 +576,13 @@ def scan(
     findings.sort(key=finding_sort_key)
     return ScanResult(
         findings=findings, files_checked=len(targets), contents=contents, from_cache=hits, flagged=flagged,
-        deps=deps, kinds={kind for _, kind, _ in targets},
+        deps=deps, kinds={kind for _, kind, _ in targets}, stats=stats,
     )
 
 
-def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int, caches: bool = False, started: Callable[[], None] | None = None):
+def _analyse_all(engine: Engine, todo: list[tuple[str, str, bool]], jobs: int, pool: AnalysisPool | None, started: Callable[[], None] | None = None):
     begun = time.perf_counter()
-    if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+    if pool is None or len(todo) < MIN_FILES_FOR_POOL:
         if started is not None:
             started()
         for path, kind, explicit in todo:
@@ -382,21 +590,12 @@ def _analyse_all(engine: Engine, options: EngineOptions, todo: list[tuple[str, s
         timing.debug("timing: analysis %.3f s (%s files, this process)", time.perf_counter() - begun, f"{len(todo):,}")
         return
     batches = list(_batches(todo, jobs))
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        _warm_up()  # once here, shared by every forked worker, not once per worker
-        # what the workers inherit is never collected by them: no collector pass
-        # writes to (and so copies) the pages they share with this process
-        gc.freeze()
-        timing.debug("timing: rules and tokenizer loaded before the fork %.3f s", time.perf_counter() - begun)
-    ctx = multiprocessing.get_context(method)
-    forked = time.perf_counter()
-    processes = min(jobs, len(batches))
-    with ctx.Pool(processes=processes, initializer=_init_worker, initargs=(options, caches)) as pool:
-        results = pool.imap_unordered(_analyse_batch, batches)
-        if started is not None:
-            started()  # the workers have their batches: this process is free meanwhile
-        for batch_result in results:
-            for result in batch_result:
-                yield result.unpack()
-    timing.debug("timing: analysis %.3f s (%s files, %d worker processes)", time.perf_counter() - forked, f"{len(todo):,}", processes)
+    for batch_result in pool.run(batches, started):
+        for result in batch_result:
+            yield result.unpack()
+    ended = time.perf_counter()
+    pool.close()  # the processes end while this one saves and reports
+    ready_at, loading = pool.ready
+    if ready_at > begun:
+        timing.debug("timing: waiting for the workers %.3f s (their rules and tokenizer loaded in %.3f s, beside the walk)", ready_at - begun, loading)
+    timing.debug("timing: analysis %.3f s (%s files, %d worker processes)", ended - max(begun, ready_at), f"{len(todo):,}", pool.jobs)

@@ -181,3 +181,23 @@ def test_replay_through_the_real_entry_point(tree, ragtune_process, monkeypatch)
     second = ragtune_process("check", "src", "--output-format", "json-lines", cwd=tree)
     assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
     assert first.returncode == 1 and first.stdout
+
+
+def test_a_parallel_run_is_recorded_from_the_stats_its_workers_took(tree, ragtune, analyses):
+    """In a parallel run the files' stats come from the workers, taken before each read;
+    the record holds them, so it replays, and an edit after the run is still seen."""
+    for i in range(60):
+        (tree / "src" / f"mod{i}.py").write_text(f"value_{i} = {i}\n")
+    _age(tree)
+    args = ("check", ".", "--jobs", "2", "--output-format", "json-lines")
+    first = ragtune(*args, cwd=tree)
+    assert len(_records(tree)) == 1
+    record = json.loads(_records(tree)[0].read_text())
+    recorded = {path: sig for path, sig in record["files"]}
+    module = tree / "src" / "mod7.py"
+    st = module.stat()
+    assert recorded[str(module)] == [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    assert ragtune(*args, cwd=tree).out == first.out and analyses["runs"] == 1
+    module.write_text("value_7 = 'seven'\n")
+    ragtune(*args, cwd=tree)
+    assert analyses["runs"] == 2

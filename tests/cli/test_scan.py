@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cli_sources import UNUSED, few_shot_source
 from ragtune.analyzers.workspace import Workspace
+from ragtune.server import runner
 from ragtune.server.cache import CACHE_DIR_NAME, FindingsCache
 from ragtune.server.runner import EngineOptions, RecordingWorkspace, build_engine, scan
 
@@ -232,16 +239,21 @@ def test_verbose_times_each_phase_of_a_parallel_scan(ragtune_process, project):
     parsed = [re.match(r"(.+?) (\d+\.\d{3}) s\b(.*)", line) for line in lines]
     assert all(parsed), lines
     phases = {m.group(1): m.group(3).strip() for m in parsed}
+    # the workers load the rules and the tokenizer while this process walks; when the
+    # walk ends first, this process waits for them, and says so
+    waited = ["waiting for the workers"] if "waiting for the workers" in phases else []
     assert list(phases) == [
         "start-up and engine import",
         "findings cache loaded",
         "walk and cache lookups",
-        "rules and tokenizer loaded before the fork",
+        *waited,
         "analysis",
         "findings cache saved",
         "report",
         "total",
     ]
+    if waited:
+        assert re.fullmatch(r"\(their rules and tokenizer loaded in \d+\.\d{3} s, beside the walk\)", phases["waiting for the workers"])
     assert phases["walk and cache lookups"] == "(61 files, 0 from the findings cache)"
     assert phases["analysis"] == "(61 files, 2 worker processes)"
     seconds = {m.group(1): float(m.group(2)) for m in parsed}
@@ -255,3 +267,102 @@ def test_the_version_is_written_once(ragtune):
 
     assert version("ragtune") == __version__  # pyproject reads it from ragtune.server
     assert ragtune("--version", cwd=Path.cwd()).out.strip() == f"ragtune {__version__}"
+
+
+# -- the pool of analysis processes ------------------------------------------------
+def _die_on(name: str, how: str):
+    """A stand-in for the workers' batch function that fails on the batch holding ``name``."""
+    real = runner._analyse_batch
+
+    def batch(items):
+        if any(path.endswith(name) for path, _, _ in items):
+            if how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise ValueError(f"cannot analyse {name}")
+        return real(items)
+
+    return batch
+
+
+def test_a_worker_that_dies_ends_the_scan_with_one_clear_line(ragtune, project, monkeypatch):
+    _tree(project, 60)
+    monkeypatch.setattr(runner, "_analyse_batch", _die_on("mod7.py", "killed"))  # the forked workers inherit it
+    done = ragtune("check", "--jobs", "2", "--no-cache", ".", cwd=project)
+    assert done.code == 2 and done.out == ""
+    assert done.err == "ragtune: error: an analysis process was stopped by SIGKILL before finishing its files; --jobs 1 checks in this process\n"
+    assert multiprocessing.active_children() == []  # the helper was reaped; its workers went with it
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_scanning_process(project, monkeypatch):
+    _tree(project, 60)
+    monkeypatch.setattr(runner, "_analyse_batch", _die_on("mod7.py", "raises"))
+    with pytest.raises(ValueError, match="cannot analyse mod7.py"):
+        _scan(project, jobs=2, cache=False)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_pool_started_for_a_small_tree_is_stopped(project):
+    """The pool starts before the walk; a folder of a few files is then analysed here,
+    and the pool's processes are stopped, not left running."""
+    _tree(project, 5)
+    result = _scan(project, jobs=2, cache=False)
+    assert result.files_checked == 6
+    assert multiprocessing.active_children() == []
+
+
+def test_the_workers_go_when_the_scanning_process_dies(tmp_path):
+    """Killed (no clean-up runs), the scanning process leaves no analysis process behind."""
+    script = tmp_path / "scan_then_die.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        "from ragtune.server.runner import AnalysisPool, EngineOptions\n"
+        "pool = AnalysisPool(EngineOptions(root=sys.argv[1], config_file=None, overrides={}), 2, False)\n"
+        "pool.tasks.put([])\n"  # an empty batch: its answer says the workers are up
+        "pool._reader.recv()\n"
+        "print(pool.helper.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE, text=True) as scanning:
+        helper = int(scanning.stdout.readline())
+        deadline = time.monotonic() + 30
+        while len(workers := _children(helper)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the helper starts its workers one after the other
+        assert len(workers) == 2
+        scanning.kill()
+        assert scanning.wait(60) == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in [helper, *workers]):
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in [helper, *workers])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not reaped, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_spawned_workers_find_the_same(project, monkeypatch):
+    """Where fork is missing (Windows), the pool spawns its processes; same findings."""
+    _tree(project, 60)
+    single = _scan(project, jobs=1, cache=False)
+    monkeypatch.setattr(runner, "start_method", lambda: "spawn")
+    parallel = _scan(project, jobs=2, cache=False)
+    assert _dump(parallel.findings) == _dump(single.findings)
+    assert multiprocessing.active_children() == []
