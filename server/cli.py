@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -123,8 +124,35 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CLEAN
 
 
+def entry() -> None:
+    """The ``ragtune`` command.  After a check, the process ends without tearing down
+    what the scan built: freeing the engine's modules, memos and caches one object at a
+    time took 0.17 s after a 2-process check of the generated 10,300-file tree and
+    0.3 s after a 1-process one, as long as the report.  mypy ends the same way."""
+    code = main()
+    if _checked:
+        _leave(code)
+    raise SystemExit(code)
+
+
+_checked = False  # set once a check ran: entry() then ends the process at once
+
+
+def _leave(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe (`ragtune check | head`): nothing more can be said there
+    logging.shutdown()
+    os._exit(code)
+
+
 def run_check(args) -> int:
+    global _checked
     from .replay import try_replay
+
+    _checked = True
 
     # an unchanged tree since the last identical run: print its report without
     # loading the engine (see replay.py)
@@ -156,8 +184,6 @@ def run_check(args) -> int:
 
 def _common_root(roots: list[Path]) -> Path:
     """The workspace: the nearest folder above the inputs holding a repo or config marker."""
-    import os
-
     resolved = [r.resolve() for r in roots]
     common = Path(os.path.commonpath([str(r if r.is_dir() else r.parent) for r in resolved]))
     for candidate in [common, *common.parents]:
@@ -185,4 +211,4 @@ def run_rule(args, parser) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()
