@@ -366,3 +366,19 @@ def test_spawned_workers_find_the_same(project, monkeypatch):
     parallel = _scan(project, jobs=2, cache=False)
     assert _dump(parallel.findings) == _dump(single.findings)
     assert multiprocessing.active_children() == []
+
+
+def test_the_command_ends_at_once_and_says_everything(project):
+    """After a check the process ends without tearing down its heap: all of a long
+    report still arrives, and a reader that stops early gets no traceback."""
+    _tree(project, 1000)  # 200 findings: a report larger than a pipe holds
+    command = [sys.executable, "-m", "ragtune.server.cli", "check", "--no-cache", "--output-format", "json-lines", "."]
+    whole = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
+    lines = whole.stdout.splitlines()
+    assert whole.returncode == 1 and len(lines) > 200 and len(whole.stdout) > 65536
+    assert all(json.loads(line)["code"] for line in lines)
+    with subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as head:
+        head.stdout.readline()
+        head.stdout.close()  # `ragtune check | head -1`
+        assert head.stderr.read() == b""
+        assert head.wait(300) in (0, 1)
