@@ -204,6 +204,26 @@ def test_fingerprints_from_the_scan_match_a_fresh_reading_and_need_no_file_warm(
     assert baseline.fingerprints(warm.findings, project, flagged=warm.flagged) == fresh and reads == []
 
 
+def test_a_warm_scan_with_many_edits_starts_its_workers_after_the_walk(project, monkeypatch):
+    """With a findings cache the pool is started only once the walk shows enough files
+    to analyse; its findings are those of a scan in one process."""
+    _tree(project, 120)
+    _scan(project, jobs=2)
+    for i in range(0, 120, 2):
+        path = project / f"pkg{i % 7}" / f"mod{i}.py"
+        path.write_text(path.read_text() + "edited = True\n")
+    warm_cache = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
+    assert warm_cache.entries and not runner._will_analyse_many([project], 2, warm_cache)  # not before the walk
+    started = []
+    monkeypatch.setattr(runner, "AnalysisPool", lambda *a: started.append(a) or RealPool(*a))
+    warm = _scan(project, jobs=2)
+    assert len(started) == 1 and warm.from_cache == 61
+    assert _dump(warm.findings) == _dump(_scan(project, jobs=1, cache=False).findings)
+
+
+RealPool = runner.AnalysisPool
+
+
 def test_a_large_dataset_in_a_parallel_scan_is_analysed_not_skipped(project, monkeypatch):
     """A pool worker is daemonic and may not start the dataset pass's own processes:
     the pass then runs in the worker itself (it once ended in RT002)."""
