@@ -198,7 +198,7 @@ def main() -> None:
         wall2, peak2, _, spread = measure_median(lambda i: [*ragtune, "--jobs", "2", "--cache-dir", str(tmp / f"cache-2-{i}")], root)
         rows.append(("ragtune cold, 2 processes", wall2, peak2, f"{wall1 / wall2:.2f}x the 1-process run; {spread}"))
         # one more cold 2-process run with --verbose, for its phase timings: what ran in
-        # this process alone (start-up, walk, loading before the fork, report) bounds the
+        # this process alone (start-up, walk, waiting for the workers, report) limits the
         # speed-up two cores can give
         _, _, timed = measure([*ragtune, "--jobs", "2", "--verbose", "--cache-dir", str(tmp / "cache-timed")], root)
         phases = _timings(timed.stderr)
@@ -245,7 +245,8 @@ def main() -> None:
             steps = ", ".join(f"{name} {secs:.2f}" for name, secs in phases.items() if name not in ("total", "analysis"))
             print(
                 f"  of a timed 2-process run's {phases['total']:.2f} s, {serial:.2f} s ran outside the workers' analysis ({steps});"
-                f" with that part serial, 2 cores give at most {bound:.2f}x over the 1-process median"
+                f" Amdahl's law with that part serial estimates {bound:.2f}x over the 1-process median"
+                " (an estimate: one run's phases against medians, and the wait for the workers also happens in a 1-process run)"
             )
         print(f"warm / cold: {wall3 / wall1 * 100:.1f} % (target <= 10 %); findings cache only: {wall4 / wall1 * 100:.1f} %")
         print(f"cold 1 process / floor: {wall1 / floor:.2f}x (target <= 1.2x)")
