@@ -128,7 +128,7 @@ class FindingsCache:
         self.code = _code_fingerprint()
         key = content_hash(f"{FORMAT}\0{self.code}\0{workspace_root}\0{run_key}".encode())
         self.path = directory / f"findings-{key}.json"
-        self.entries: dict[str, CacheEntry] = {}
+        self.entries: dict[str, CacheEntry | None] = {}  # None: stored as text only (see store)
         self._seen: set[str] = set()  # paths stored or served in this run
         self._serialised: dict[str, str] = {}  # path → its entry as JSON, for save()
         self._dirty = False
@@ -187,9 +187,10 @@ class FindingsCache:
         flagged = entry.flagged if entry.flagged is not None and len(entry.flagged) == len(findings) else None
         return findings, flagged
 
-    def store(self, path: str, entry: CacheEntry, text: str | None = None) -> None:
+    def store(self, path: str, entry: CacheEntry | None, text: str | None = None) -> None:
         """Keep ``entry``; ``text`` is ``entry_text(path, entry)`` when the caller (a
-        worker of a parallel scan) serialised it already."""
+        worker of a parallel scan) serialised it already, and may come alone: the entry is
+        then only written out, not looked up again in this run."""
         self.entries[path] = entry
         self._seen.add(path)
         self._dirty = True

@@ -99,28 +99,28 @@ class FileResult:
     kind: str
     content: str | None  # hash of the bytes analysed; None when unreadable
     findings: list[Finding]
-    deps: dict[str, str] = field(default_factory=dict)
+    # other files read → their state; from a worker only the paths travel (values None)
+    deps: dict[str, str | None] = field(default_factory=dict)
     stat: list[int] | None = None  # taken before the file was read
     flagged: list[str] = field(default_factory=list)  # each finding's flagged text (for fingerprints)
     entry: CacheEntry | None = None  # what the cache keeps of it, when the scan keeps one
     entry_text: str | None = None  # that entry serialised (by the worker, not the main process)
-    findings_json: str | None = None  # the findings as JSON, in place of ``findings`` between processes
 
-    def pack(self) -> "FileResult":
-        """Ready to send to the main process: findings travel as JSON, which pydantic
-        reads back faster than it unpickles nested models (all 561 findings of the
-        generated tree validated in 0.08 s; unpickling the 323 files with findings among
-        2,000 of its files took 0.11 s)."""
-        if self.findings:
-            self.findings_json = self.entry.findings if self.entry is not None else findings_json(self.findings)
-            self.findings = []
-        return self
+    def pack(self) -> tuple:
+        """What a worker sends the scanning process: a tuple of strings and lists, which
+        unpickles about 8 times faster than these objects (10,300 results of the generated
+        tree: 0.08 s against 0.01 s), with the findings as JSON, which pydantic reads back
+        faster than it unpickles nested models (all 561 findings of the generated tree
+        validated in 0.08 s; unpickling the 323 files with findings among 2,000 of its
+        files took 0.11 s).  The cache entry travels as its text only."""
+        found = (self.entry.findings if self.entry is not None else findings_json(self.findings)) if self.findings else None
+        return (self.path, self.kind, self.content, self.stat, found, self.flagged, tuple(self.deps), self.entry_text)
 
-    def unpack(self) -> "FileResult":
-        if self.findings_json is not None:
-            self.findings = parse_findings(self.findings_json)
-            self.findings_json = None
-        return self
+    @classmethod
+    def unpack(cls, packed: tuple) -> "FileResult":
+        path, kind, content, stat, found, flagged, deps, text = packed
+        findings = parse_findings(found) if found is not None else []
+        return cls(path, kind, content, findings, dict.fromkeys(deps), stat, flagged, None, text)
 
 
 @dataclass
@@ -224,7 +224,7 @@ def _init_worker(options: EngineOptions, caches: bool) -> None:
     _worker_caches = caches
 
 
-def _analyse_batch(batch: list[tuple[str, str, bool]]) -> list[FileResult]:
+def _analyse_batch(batch: list[tuple[str, str, bool]]) -> list[tuple]:
     assert _worker_engine is not None
     results = [analyse_one(_worker_engine, p, k, e) for p, k, e in batch]
     if _worker_caches:
@@ -570,7 +570,7 @@ def _scan(engine, options, roots, started, jobs, pools, cache, progress, target_
             if result.content is None:
                 cache.forget(result.path)
             else:
-                if result.entry is None:  # analysed here, not by a worker
+                if result.entry_text is None:  # analysed here, not by a worker
                     add_cache_entry(engine, result, configs)
                 cache.store(result.path, result.entry, text=result.entry_text)
         done += 1
@@ -605,8 +605,8 @@ def _analyse_all(
     pool = pools[0]
     batches = list(_batches(todo, jobs))
     for batch_result in pool.run(batches, started):
-        for result in batch_result:
-            yield result.unpack()
+        for packed in batch_result:
+            yield FileResult.unpack(packed)
     ended = time.perf_counter()
     pool.close()  # the processes end while this one saves and reports
     ready_at, loading = pool.ready
