@@ -257,7 +257,8 @@ def _helper_main(options: EngineOptions, caches: bool, jobs: int, method: str, t
         # what the workers inherit is never collected by them: no collector pass
         # writes to (and so copies) the pages they share with this process
         gc.freeze()
-    ready = (time.perf_counter(), time.perf_counter() - started)
+    now = time.perf_counter()
+    ready = (now, now - started)
     ctx = multiprocessing.get_context(method)
     # no SIGTERM between a fork and the list of workers knowing the new one
     _block_sigterm(True)
@@ -338,9 +339,19 @@ class AnalysisPool:
     its status and the scan stops with an error instead of waiting for ever."""
 
     def __init__(self, options: EngineOptions, jobs: int, caches: bool, method: str | None = None):
-        self.method = method or start_method()
-        ctx = multiprocessing.get_context(self.method)
+        self.options = options
         self.jobs = jobs
+        self.caches = caches
+        self.method = method or start_method()
+        self.helper = None  # started by start(), before the walk or when the batches are known
+        self.ready: tuple[float, float] | None = None  # (when, after how long) the workers could start
+        self._ends_sent = False
+        self._closed = False
+
+    def start(self) -> None:
+        if self.helper is not None:
+            return
+        ctx = multiprocessing.get_context(self.method)
         self.tasks = ctx.Queue()
         self._reader, writer = ctx.Pipe(duplex=False)
         lifeline, self._lifeline = ctx.Pipe(duplex=False)
@@ -349,22 +360,22 @@ class AnalysisPool:
         # kept while the pool lives: with spawn, a lock is passed on by name, and that
         # name goes once the lock is collected here
         self._lock = ctx.Lock()
-        self.helper = ctx.Process(target=_helper_main, args=(options, caches, jobs, self.method, self.tasks, writer, self._lock, ends), name="ragtune-analysis")
+        self.helper = ctx.Process(
+            target=_helper_main, args=(self.options, self.caches, self.jobs, self.method, self.tasks, writer, self._lock, ends), name="ragtune-analysis"
+        )
         self.helper.start()
         writer.close()
         lifeline.close()
-        self.ready: tuple[float, float] | None = None  # (when, after how long) the workers could start
-        self._closed = False
         # a pool nobody closed is closed on the way out, before multiprocessing waits for
         # its processes (which would wait for batches for ever)
         multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def run(self, batches: list[list[tuple[str, str, bool]]], started: Callable[[], None] | None = None):
         """Each batch's results, in the order they are finished."""
+        self.start()
         for batch in batches:
             self.tasks.put(batch)
-        for _ in range(self.jobs):
-            self.tasks.put(None)
+        self._send_ends()
         if started is not None:
             started()  # the workers have their batches: this process is free meanwhile
         for _ in batches:
@@ -375,6 +386,14 @@ class AnalysisPool:
             if kind == "error":
                 raise payload
             yield payload
+
+    def _send_ends(self) -> None:
+        """One end-of-work mark per worker, after the batches (if any): each worker
+        takes one and stops."""
+        if not self._ends_sent:
+            self._ends_sent = True
+            for _ in range(self.jobs):
+                self.tasks.put(None)
 
     def _why_ended(self) -> str:
         self.helper.join(5)
@@ -392,12 +411,10 @@ class AnalysisPool:
     def close(self) -> None:
         """Wait for the processes when they finished, else stop them (the scan needed no
         pool, or it failed)."""
-        if self._closed:
+        if self._closed or self.helper is None:
             return
         self._closed = True
-        if self.ready is None:
-            for _ in range(self.jobs):
-                self.tasks.put(None)  # workers that start after all end by themselves
+        self._send_ends()  # workers that start after all end by themselves
         self.tasks.cancel_join_thread()  # batches nobody took are dropped, not waited on
         self.tasks.close()
         if self.helper.exitcode is None:
@@ -503,14 +520,13 @@ def scan(
     ``while_analysing`` is called once the analysis has begun (in a parallel scan, while
     the workers run)."""
     started = time.perf_counter()
-    pools: list[AnalysisPool] = []
-    if _will_analyse_many(roots, jobs, cache):
-        # started before the walk, so that the workers load while it runs
-        pools.append(AnalysisPool(options, jobs, cache is not None))
+    pool = AnalysisPool(options, jobs, cache is not None) if jobs > 1 else None
+    if pool is not None and _will_analyse_many(roots, jobs, cache):
+        pool.start()  # before the walk, so that the workers load while it runs
     try:
-        return _scan(engine, options, roots, started, jobs, pools, cache, progress, target_filter, walk_log, while_analysing)
+        return _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing)
     finally:
-        for pool in pools:
+        if pool is not None:
             pool.close()
 
 
@@ -524,7 +540,7 @@ def _will_analyse_many(roots: list[Path], jobs: int, cache: FindingsCache | None
     return len(roots) >= MIN_FILES_FOR_POOL or any(root.is_dir() for root in roots)
 
 
-def _scan(engine, options, roots, started, jobs, pools, cache, progress, target_filter, walk_log, while_analysing) -> ScanResult:
+def _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing) -> ScanResult:
     targets = [t for t in engine.iter_targets(roots, walk_log) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
@@ -558,7 +574,7 @@ def _scan(engine, options, roots, started, jobs, pools, cache, progress, target_
     timing.debug("timing: walk and cache lookups %.3f s (%s files, %s from the findings cache)", time.perf_counter() - started, f"{len(targets):,}", f"{hits:,}")
     meter = Progress(len(targets), progress)
     done = hits
-    for result in _analyse_all(engine, options, todo, jobs, pools, cache is not None, while_analysing):
+    for result in _analyse_all(engine, todo, jobs, pool, while_analysing):
         findings.extend(result.findings)
         flagged.update(zip(map(id, result.findings), result.flagged))
         deps.update(result.deps)
@@ -587,22 +603,16 @@ def _scan(engine, options, roots, started, jobs, pools, cache, progress, target_
     )
 
 
-def _analyse_all(
-    engine: Engine, options: EngineOptions, todo: list[tuple[str, str, bool]], jobs: int, pools: list[AnalysisPool], caches: bool, started: Callable[[], None] | None = None
-):
-    """Analyse ``todo`` here, or in the pool of ``pools`` (started now when the walk did
-    not start one)."""
+def _analyse_all(engine: Engine, todo: list[tuple[str, str, bool]], jobs: int, pool: AnalysisPool | None, started: Callable[[], None] | None = None):
+    """Analyse ``todo`` here, or in ``pool`` (started now when the walk did not start it)."""
     begun = time.perf_counter()
-    if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+    if pool is None or len(todo) < MIN_FILES_FOR_POOL:
         if started is not None:
             started()
         for path, kind, explicit in todo:
             yield analyse_one(engine, path, kind, explicit)
         timing.debug("timing: analysis %.3f s (%s files, this process)", time.perf_counter() - begun, f"{len(todo):,}")
         return
-    if not pools:
-        pools.append(AnalysisPool(options, jobs, caches))
-    pool = pools[0]
     batches = list(_batches(todo, jobs))
     for batch_result in pool.run(batches, started):
         for packed in batch_result:

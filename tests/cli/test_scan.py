@@ -215,13 +215,17 @@ def test_a_warm_scan_with_many_edits_starts_its_workers_after_the_walk(project, 
     warm_cache = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
     assert warm_cache.entries and not runner._will_analyse_many([project], 2, warm_cache)  # not before the walk
     started = []
-    monkeypatch.setattr(runner, "AnalysisPool", lambda *a: started.append(a) or RealPool(*a))
+    real_start = runner.AnalysisPool.start
+
+    def start(pool):
+        if pool.helper is None:
+            started.append(pool)
+        real_start(pool)
+
+    monkeypatch.setattr(runner.AnalysisPool, "start", start)
     warm = _scan(project, jobs=2)
     assert len(started) == 1 and warm.from_cache == 61
     assert _dump(warm.findings) == _dump(_scan(project, jobs=1, cache=False).findings)
-
-
-RealPool = runner.AnalysisPool
 
 
 def test_a_large_dataset_in_a_parallel_scan_is_analysed_not_skipped(project, monkeypatch):
@@ -337,6 +341,7 @@ def test_the_workers_go_when_the_scanning_process_dies(tmp_path):
         "import os, signal, sys, time\n"
         "from ragtune.server.runner import AnalysisPool, EngineOptions\n"
         "pool = AnalysisPool(EngineOptions(root=sys.argv[1], config_file=None, overrides={}), 2, False)\n"
+        "pool.start()\n"
         "pool.tasks.put([])\n"  # an empty batch: its answer says the workers are up
         "pool._reader.recv()\n"
         "print(pool.helper.pid, flush=True)\n"
