@@ -139,7 +139,7 @@ def write_baseline(path: str, findings: list[Finding], prints: list[str], root: 
         key=lambda r: (r["path"], r["line"], r["code"], r["fingerprint"]),
     )
     payload = json.dumps({"ragtune_baseline": BASELINE_FORMAT, "findings": rows}, indent=2, ensure_ascii=False) + "\n"
-    from .fixes import write_atomically
+    from .atomic import write_atomically
 
     try:
         write_atomically(Path(path), payload.encode("utf-8"))

@@ -20,7 +20,8 @@ from ragtune.analyzers.sources.discovery import DEFAULT_EXCLUDE_DIRS, WalkLog, f
 
 from .baseline import BaselineError, filter_baseline, fingerprints, load_baseline, write_baseline
 from .cache import FindingsCache
-from .fixes import FixError, FixPlan, SourceFile, apply_edits, apply_plan, plan_fixes, render_diff, write_atomically
+from .atomic import write_atomically
+from .fixes import FixError, FixPlan, SourceFile, apply_edits, apply_plan, plan_fixes, render_diff
 from . import replay
 from .output.common import display_path
 from .runner import EngineOptions, ScanResult, analyse_one, build_engine, default_jobs, scan, timing

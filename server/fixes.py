@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ragtune.analyzers.models import Applicability, Finding, Fix, TextEdit
 
-from .atomic import _mode_of, _temp_beside, _unlink_quietly, create_exclusively, write_atomically  # noqa: F401 (re-exported)
+from .atomic import _mode_of, _temp_beside, _unlink_quietly, create_exclusively, write_atomically
 from .cache import content_hash
 
 BOM = b"\xef\xbb\xbf"

@@ -20,12 +20,12 @@ keeps that output beside the evidence that it still holds:
   whether stdout and stderr are terminals, and the environment variables that could
   change the output.
 
-The stats are taken once the run has begun (the walked folders and files while the
-analysis runs, the rest after it), so a record is written only when each is older than
-two seconds before the run began: a file changed during the run, or within the clock's
-granularity of it, could otherwise keep a stat that hides the change (git's racily
-clean rule; the change time cannot be set back, so a change after the start always
-shows).  Runs that change files (``--fix``), write a baseline, read stdin, analyse
+The stats are taken once the run has begun (each analysed or cached file's by the scan,
+before reading it; the walked folders while the analysis runs; the rest after it), so a
+record is written only when each is older than two seconds before the run began: a file
+changed during the run, or within the clock's granularity of it, could otherwise keep a
+stat that hides the change (git's racily clean rule; the change time cannot be set
+back, so a change after the start always shows).  Runs that change files (``--fix``), write a baseline, read stdin, analyse
 datasets (their checks search the whole workspace for documents and code), print
 anything besides the report, or log verbosely are not recorded.  ``--no-cache``
 neither replays nor records; with ``RAGTUNE_NO_REPLAY=1`` in the environment a run
