@@ -132,7 +132,9 @@ async function checkDiagnosticHoverAndFix(page) {
   // Problems panel keeps its place but the editor has the mouse.
   await page.keyboard.press('Control+1');
   await revealProblem(page);
-  const box = await squiggle.boundingBox();
+  // boundingBox() does not wait: right after the editor regains focus, Monaco may be
+  // re-rendering its decorations and the squiggle has no box for a moment
+  const box = await waitFor(() => squiggle.boundingBox(), 'the squiggle laid out in the editor');
   await page.mouse.move(box.x + Math.min(box.width / 2, 40), box.y + box.height / 2);
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: options.code });
   await hover.first().waitFor();
