@@ -10,12 +10,17 @@ import os
 import tempfile
 from pathlib import Path
 
+_CHUNKED_BUFFER = 1 << 20  # a list of many small pieces is written a megabyte at a time
 
-def _temp_beside(path: Path, data: bytes, mode: int | None, durable: bool = True) -> Path:
+
+def _temp_beside(path: Path, data: bytes | list[bytes], mode: int | None, durable: bool = True) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".ragtune-tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb", buffering=_CHUNKED_BUFFER if isinstance(data, list) else -1) as f:
+            if isinstance(data, list):
+                f.writelines(data)
+            else:
+                f.write(data)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
@@ -41,8 +46,9 @@ def _mode_of(path: Path) -> int | None:
         return None
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Replace (or create) ``path`` with ``data`` in one rename.  ``durable`` flushes the
+def write_atomically(path: Path, data: bytes | list[bytes], *, durable: bool = True) -> None:
+    """Replace (or create) ``path`` with ``data`` (bytes, or a list of them written one
+    after another) in one rename.  ``durable`` flushes the
     bytes to disk before the rename (a user's file); a cache that checks what it reads
     can skip that (after a crash it finds the old file, a new one, or an empty one)."""
     tmp = _temp_beside(path, data, _mode_of(path), durable)

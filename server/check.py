@@ -72,8 +72,11 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     jobs = args.jobs or default_jobs()
     recorder = replay.Recorder(args, version, root) if cache is not None and replay.eligible(args) else None
     if recorder is None:
-        result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter)
-        return _timed_report(args, engine, result, root, known, version)[0]
+        result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, finish_later=True)
+        try:
+            return _timed_report(args, engine, result, root, known, version)[0]
+        finally:
+            result.settle()  # the cache file was written, and the workers ended, meanwhile
     walk_log = WalkLog()
     watch = sys.stderr = _StderrWatch(sys.stderr)
     try:
@@ -82,8 +85,12 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
             # the walked folders are stat'ed while the workers analyse; the files were
             # stat'ed by the scan itself (result.stats)
             while_analysing=lambda: recorder.snapshot(walk_log.dirs),
+            finish_later=True,
         )
-        rc, report = _timed_report(args, engine, result, root, known, version)
+        try:
+            rc, report = _timed_report(args, engine, result, root, known, version)
+        finally:
+            result.settle()
     finally:
         sys.stderr = watch.stream
     if "dataset" in result.kinds:

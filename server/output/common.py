@@ -13,12 +13,27 @@ def display_path(path: str, cwd: Path | None = None) -> str:
     return _display_path(path, str(cwd) if cwd is not None else os.getcwd())
 
 
-@functools.lru_cache(maxsize=8192)
 def resolved_path(path: str) -> str:
     """``path`` absolute, with its symlinks resolved; memoised: a report names the same
-    files many times (and the same folder as the cwd), and resolving costs a stat per
-    path component (561 findings: 6,666 stats, 0.07 s of a 2.4 s check, unmemoised)."""
-    return str(Path(path).resolve())
+    files many times (and the same folder as the cwd).  Resolving costs a stat per path
+    component, so a plain absolute path has its folder resolved once and only its last
+    component checked (the 561 findings of the generated tree name 581 files in 55
+    folders)."""
+    return _resolved_absolute(path if os.path.isabs(path) else os.path.join(os.getcwd(), path))
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolved_absolute(path: str) -> str:
+    folder, name = os.path.split(path)
+    if not name or os.path.normpath(path) != path:
+        return str(Path(path).resolve())  # "..", "." or doubled separators: the long way
+    joined = os.path.join(_resolved_folder(folder), name)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved_folder(folder: str) -> str:
+    return str(Path(folder).resolve())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,6 +59,7 @@ def location_dict(loc: Location | None, cwd: Path | None = None) -> dict | None:
 
 def finding_dict(f: Finding, cwd: Path | None = None) -> dict:
     """The JSON shape of a finding: 1-based lines and columns (code points)."""
+    cwd = Path.cwd() if cwd is None else cwd  # once, not once per path shown
     r = f.range
     fix = None
     if f.fix is not None:

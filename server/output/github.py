@@ -34,4 +34,5 @@ def github_line(f: Finding, cwd: Path | None = None) -> str:
 
 
 def render_github(findings: list[Finding], cwd: Path | None = None) -> str:
+    cwd = Path.cwd() if cwd is None else cwd
     return "".join(github_line(f, cwd) + "\n" for f in findings)

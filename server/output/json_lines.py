@@ -11,8 +11,9 @@ from ragtune.analyzers.models import Finding
 from .common import finding_dict
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def render_json_lines(findings: list[Finding], fingerprints: list[str], cwd: Path | None = None) -> str:
-    return "".join(
-        json.dumps({**finding_dict(f, cwd), "fingerprint": fp}, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for f, fp in zip(findings, fingerprints)
-    )
+    cwd = Path.cwd() if cwd is None else cwd
+    return "".join(_ENCODER.encode({**finding_dict(f, cwd), "fingerprint": fp}) + "\n" for f, fp in zip(findings, fingerprints))

@@ -12,6 +12,7 @@ from .common import finding_dict
 
 
 def render_json(findings: list[Finding], cwd: Path | None = None, fingerprints: list[str] | None = None) -> str:
+    cwd = Path.cwd() if cwd is None else cwd
     rows = [finding_dict(f, cwd) for f in findings]
     if fingerprints is not None:
         rows = [{**row, "fingerprint": fp} for row, fp in zip(rows, fingerprints)]

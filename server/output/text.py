@@ -21,6 +21,7 @@ def render_text(
     unsafe_fixable: int = 0,
 ) -> str:
     lines: list[str] = []
+    cwd = Path.cwd() if cwd is None else cwd  # once, not once per path shown
     for f in findings:
         r = f.range
         lines.append(f"{display_path(f.path, cwd)}:{r.start.line + 1}:{r.start.character + 1}: {f.code} {f.message}")

@@ -4,6 +4,7 @@ statistics, quiet, output file."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -151,3 +152,35 @@ def test_bad_baseline_file(ragtune_process, project):
     done = ragtune_process("check", "--baseline", "base.json", ".", cwd=project)
     assert done.returncode == 2
     assert done.stderr.decode() == "ragtune: error: base.json is not a ragtune baseline (write one with --write-baseline)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_resolved_paths_equal_a_full_resolve_whatever_the_links(tmp_path, monkeypatch):
+    """Paths are resolved folder by folder (memoised) and only the last component is
+    checked on its own: links to folders, to files, dangling links, "..", "." and
+    relative names all come out as Path.resolve() gives them."""
+    from ragtune.server.output.common import resolved_path
+
+    real = tmp_path / "real" / "sub"
+    real.mkdir(parents=True)
+    (real / "f.py").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (real / "alias.py").symlink_to(real / "f.py")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "up").symlink_to(real)  # "up/.." is real/, not tmp_path
+    monkeypatch.chdir(real)
+    names = [
+        str(tmp_path / "link" / "sub" / "f.py"),
+        str(tmp_path / "link" / "sub" / "alias.py"),
+        str(real / "alias.py"),
+        str(tmp_path / "dangling"),
+        str(tmp_path / "up" / ".." / "sub" / "f.py"),
+        str(tmp_path / "link" / "sub" / "missing.py"),
+        f"{tmp_path}/link//sub/./f.py",
+        "f.py",
+        "../sub/alias.py",
+        ".",
+        "/",
+    ]
+    for name in names:
+        assert resolved_path(name) == str(Path(name).resolve()), name

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -272,7 +273,7 @@ def test_verbose_times_each_phase_of_a_parallel_scan(ragtune_process, project):
         "walk and cache lookups",
         *waited,
         "analysis",
-        "findings cache saved",
+        "findings cache serialised",
         "report",
         "total",
     ]
@@ -280,6 +281,7 @@ def test_verbose_times_each_phase_of_a_parallel_scan(ragtune_process, project):
         assert re.fullmatch(r"\(their rules and tokenizer loaded in \d+\.\d{3} s, beside the walk\)", phases["waiting for the workers"])
     assert phases["walk and cache lookups"] == "(61 files, 0 from the findings cache)"
     assert phases["analysis"] == "(61 files, 2 worker processes)"
+    assert phases["findings cache serialised"] == "(a thread writes it beside the report)"
     seconds = {m.group(1): float(m.group(2)) for m in parsed}
     assert sum(v for k, v in seconds.items() if k != "total") <= seconds["total"] + 0.01
 
@@ -407,3 +409,47 @@ def test_the_command_ends_at_once_and_says_everything(project):
         head.stdout.close()  # `ragtune check | head -1`
         assert head.stderr.read() == b""
         assert head.wait(300) in (0, 1)
+
+
+def test_a_scan_that_finishes_later_settles_its_cache_write_and_its_processes(project, monkeypatch):
+    """With finish_later a parallel scan returns while a thread writes the cache file and
+    the workers end; ``settle`` waits for both, and the file holds every entry."""
+    _tree(project, 60)
+    options = EngineOptions(root=str(project), config_file=None, overrides={})
+    engine = build_engine(options)
+    store = FindingsCache(project / CACHE_DIR_NAME, project, "[]")
+    writing = []
+    real_write = FindingsCache._write
+
+    def slow_write(self, chunks):
+        writing.append(threading.current_thread() is not threading.main_thread())
+        time.sleep(0.3)  # still writing when the scan returns
+        real_write(self, chunks)
+
+    monkeypatch.setattr(FindingsCache, "_write", slow_write)
+    result = scan(engine, options, [project], jobs=2, cache=store, progress=False, finish_later=True)
+    assert writing == [True] and not store.path.exists()
+    result.settle()
+    assert multiprocessing.active_children() == []
+    saved = json.loads(store.path.read_text("utf-8"))
+    assert len(saved["entries"]) == 61
+    warm = _scan(project, jobs=2)
+    assert warm.from_cache == 61 and _dump(warm.findings) == _dump(result.findings)
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_the_cache(ragtune, project, monkeypatch):
+    """The file is written by a thread; when writing fails there, the check still reports
+    and ends as it should, with nothing on stderr."""
+    _tree(project, 60)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("ragtune.server.cache.write_atomically", refuse)
+    first = ragtune("check", "--jobs", "2", "--output-format", "json", ".", cwd=project)
+    assert first.code == 1 and first.err == ""
+    assert not list((project / CACHE_DIR_NAME).glob("findings-*.json"))
+    monkeypatch.undo()
+    monkeypatch.setenv("RAGTUNE_NO_REPLAY", "1")
+    again = ragtune("check", "--jobs", "2", "--output-format", "json", ".", cwd=project)
+    assert again.out == first.out
