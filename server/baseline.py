@@ -9,6 +9,7 @@ fingerprint; code scanning and ``--baseline`` rely on that.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from ragtune.analyzers.models import Finding
 
-from .output.common import resolved_path
+from .output.common import relative_posix, resolved_path
 
 BASELINE_FORMAT = 1
 _SPACE = re.compile(r"\s+")
@@ -31,11 +32,12 @@ class BaselineError(ValueError):
     """A baseline file that cannot be used, with the reason in words."""
 
 
+@functools.lru_cache(maxsize=8192)
 def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(resolved_path(path)).relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    """``path`` relative to the (resolved) ``root``, with forward slashes; memoised, as
+    a report asks for each file's once per finding."""
+    shown = relative_posix(resolved_path(path), str(root))
+    return Path(path).as_posix() if shown is None else shown
 
 
 def _read_lines(path: str, wanted: set[int]) -> dict[int, str]:
@@ -102,12 +104,25 @@ def flagged_texts(findings: list[Finding], buffers: dict[str, str] | None = None
 
 
 def fingerprints(
-    findings: list[Finding], root: Path, buffers: dict[str, str] | None = None, flagged: dict[int, str] | None = None
+    findings: list[Finding],
+    root: Path,
+    buffers: dict[str, str] | None = None,
+    flagged: dict[int, str] | None = None,
+    known: dict[int, str] | None = None,
 ) -> list[str]:
     """One fingerprint per finding, in the same order; ``buffers`` are texts that are
     not on disk (an editor's buffer on stdin); ``flagged`` the flagged texts already
-    known, by ``id`` of the finding."""
-    root = root.resolve()
+    known, by ``id`` of the finding; ``known`` fingerprints already computed, by ``id``,
+    for every finding of their files (a finding's index among equal keys counts only
+    findings of its own file, so a file's fingerprints can be computed apart)."""
+    if known:
+        todo_paths = {f.path for f in findings if id(f) not in known}
+        if not todo_paths:
+            return [known[id(f)] for f in findings]
+        rest = [f for f in findings if f.path in todo_paths]
+        computed = dict(zip(map(id, rest), fingerprints(rest, root, buffers, flagged)))
+        return [computed[id(f)] if f.path in todo_paths else known[id(f)] for f in findings]
+    root = Path(resolved_path(str(root)))
     flagged = flagged or {}
     missing = [f for f in findings if id(f) not in flagged]
     if missing:

@@ -536,20 +536,23 @@ def scan(
     walk_log: WalkLog | None = None,
     while_analysing: Callable[[], None] | None = None,
     finish_later: bool = False,
+    on_file: Callable[[list[Finding], list[str] | None], None] | None = None,
 ) -> ScanResult:
     """Findings for every file under ``roots``, sorted; ConfigError propagates.
     ``walk_log`` collects the folders and files the walk looked at;
     ``while_analysing`` is called once the analysis has begun (in a parallel scan, while
     the workers run).  With ``finish_later`` the scan returns while a thread writes the
     cache file and the pool's processes end; the caller reports meanwhile, then calls
-    the result's ``settle`` (without it, both are waited for here)."""
+    the result's ``settle`` (without it, both are waited for here).  ``on_file`` is
+    given each file's findings and their flagged texts (None when unknown) as soon as
+    they are known, from the cache or from the analysis."""
     started = time.perf_counter()
     pool = AnalysisPool(options, jobs, cache is not None) if jobs > 1 else None
     if pool is not None and _will_analyse_many(roots, jobs, cache):
         pool.start()  # before the walk, so that the workers load while it runs
     result = None
     try:
-        result = _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing, finish_later)
+        result = _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing, finish_later, on_file)
     finally:
         if pool is not None:
             pool.close()
@@ -580,7 +583,7 @@ def _will_analyse_many(roots: list[Path], jobs: int, cache: FindingsCache | None
     return len(roots) >= MIN_FILES_FOR_POOL or any(root.is_dir() for root in roots)
 
 
-def _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing, finish_later) -> ScanResult:
+def _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, walk_log, while_analysing, finish_later, on_file) -> ScanResult:
     targets = [t for t in engine.iter_targets(roots, walk_log) if target_filter is None or target_filter(*t)]
     findings: list[Finding] = []
     contents: dict[str, str] = {}
@@ -609,6 +612,8 @@ def _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, wa
             findings.extend(cached_findings)
             if cached_flagged is not None:
                 flagged.update(zip(map(id, cached_findings), cached_flagged))
+            if on_file is not None and cached_findings:
+                on_file(cached_findings, cached_flagged)
             contents[abs_path] = states[abs_path]
 
     timing.debug("timing: walk and cache lookups %.3f s (%s files, %s from the findings cache)", time.perf_counter() - started, f"{len(targets):,}", f"{hits:,}")
@@ -617,6 +622,8 @@ def _scan(engine, roots, started, jobs, pool, cache, progress, target_filter, wa
     for result in _analyse_all(engine, todo, jobs, pool, while_analysing):
         findings.extend(result.findings)
         flagged.update(zip(map(id, result.findings), result.flagged))
+        if on_file is not None and result.findings:
+            on_file(result.findings, result.flagged)
         deps.update(result.deps)
         if result.content is not None:
             contents[result.path] = result.content

@@ -38,10 +38,23 @@ def _resolved_folder(folder: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _display_path(path: str, cwd: str) -> str:
+    shown = relative_posix(resolved_path(path), resolved_path(cwd))
+    return path if shown is None else shown
+
+
+def relative_posix(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` (both absolute and resolved) with forward slashes,
+    as ``Path.relative_to(...).as_posix()`` gives it; None when it is not under
+    ``base``.  By string first: the Path objects cost more than the rest of a
+    finding's report line."""
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if path.startswith(prefix):
+        rest = path[len(prefix) :]
+        return rest.replace(os.sep, "/") if os.sep != "/" else rest
     try:
-        return Path(resolved_path(path)).relative_to(resolved_path(cwd)).as_posix()
+        return Path(path).relative_to(base).as_posix()  # equal paths; case rules (Windows)
     except ValueError:
-        return path
+        return None
 
 
 def location_dict(loc: Location | None, cwd: Path | None = None) -> dict | None:

@@ -33,6 +33,8 @@ def github_line(f: Finding, cwd: Path | None = None) -> str:
     return f"::{_COMMAND[f.severity]} {','.join(props)}::{_escape_data(f'{f.code} {f.message}')}"
 
 
-def render_github(findings: list[Finding], cwd: Path | None = None) -> str:
+def render_github(findings: list[Finding], cwd: Path | None = None, lines: list[str | None] | None = None) -> str:
+    """``lines``: each finding's ``github_line`` (with its newline), where already made."""
     cwd = Path.cwd() if cwd is None else cwd
-    return "".join(github_line(f, cwd) + "\n" for f in findings)
+    lines = lines or [None] * len(findings)
+    return "".join(line or github_line(f, cwd) + "\n" for f, line in zip(findings, lines))

@@ -14,6 +14,12 @@ from .common import finding_dict
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def render_json_lines(findings: list[Finding], fingerprints: list[str], cwd: Path | None = None) -> str:
+def render_json_lines(findings: list[Finding], fingerprints: list[str], cwd: Path | None = None, lines: list[str | None] | None = None) -> str:
+    """``lines``: each finding's ``json_line``, where already made (None where not)."""
     cwd = Path.cwd() if cwd is None else cwd
-    return "".join(_ENCODER.encode({**finding_dict(f, cwd), "fingerprint": fp}) + "\n" for f, fp in zip(findings, fingerprints))
+    lines = lines or [None] * len(findings)
+    return "".join(line or json_line(f, fp, cwd) for f, fp, line in zip(findings, fingerprints, lines))
+
+
+def json_line(f: Finding, fingerprint: str, cwd: Path | None = None) -> str:
+    return _ENCODER.encode({**finding_dict(f, cwd), "fingerprint": fingerprint}) + "\n"

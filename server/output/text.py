@@ -19,14 +19,22 @@ def render_text(
     quiet: bool = False,
     fixable: int = 0,
     unsafe_fixable: int = 0,
+    blocks: list[str | None] | None = None,
 ) -> str:
-    lines: list[str] = []
+    """``blocks``: each finding's ``finding_block``, where already made (None where not)."""
     cwd = Path.cwd() if cwd is None else cwd  # once, not once per path shown
-    for f in findings:
-        r = f.range
-        lines.append(f"{display_path(f.path, cwd)}:{r.start.line + 1}:{r.start.character + 1}: {f.code} {f.message}")
-        if concise:
-            continue
+    blocks = blocks or [None] * len(findings)
+    text = "".join(block or finding_block(f, concise=concise, cwd=cwd) for f, block in zip(findings, blocks))
+    if not quiet:
+        text += "\n".join([summary(findings, files_checked), *fix_hints(fixable, unsafe_fixable)]) + "\n"
+    return text
+
+
+def finding_block(f: Finding, *, concise: bool = False, cwd: Path | None = None) -> str:
+    """One finding's lines: where and what, then (unless concise) its evidence and fix."""
+    r = f.range
+    lines = [f"{display_path(f.path, cwd)}:{r.start.line + 1}:{r.start.character + 1}: {f.code} {f.message}"]
+    if not concise:
         for ev in f.evidence[:4]:
             where = ""
             if ev.location is not None:
@@ -36,10 +44,7 @@ def render_text(
             lines.append(f"    · … {len(f.evidence) - 4} more")
         if f.fix is not None:
             lines.append(f"    fix ({f.fix.applicability.value}): {f.fix.title}")
-    if not quiet:
-        lines.append(summary(findings, files_checked))
-        lines.extend(fix_hints(fixable, unsafe_fixable))
-    return "\n".join(lines) + "\n" if lines else ""
+    return "\n".join(lines) + "\n"
 
 
 def summary(findings: Iterable[Finding], files_checked: int) -> str:

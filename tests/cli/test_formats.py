@@ -184,3 +184,53 @@ def test_resolved_paths_equal_a_full_resolve_whatever_the_links(tmp_path, monkey
     ]
     for name in names:
         assert resolved_path(name) == str(Path(name).resolve()), name
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json", "json-lines", "sarif", "github"])
+def test_a_report_made_during_the_scan_equals_one_made_after_it(ragtune, project, monkeypatch, fmt):
+    """Fingerprints and per-finding entries are made as each file's findings arrive
+    (check._Prepared); the report is byte for byte the one made at the end, cold and
+    from the cache, in one process and in two."""
+    from ragtune.server import check
+
+    for i in range(60):
+        (project / f"m{i}.py").write_text(UNUSED if i % 3 == 0 else f"x = {i}\n")
+    (project / "triage.py").write_text(few_shot_source())
+    reports = []
+    for jobs in ("1", "2"):
+        for _ in range(2):  # cold, then from the findings cache
+            reports.append(ragtune("check", "--jobs", jobs, "--output-format", fmt, ".", cwd=project).out)
+        (project / ".ragtune_cache").rename(project.parent / f"cache-{jobs}")
+    monkeypatch.setattr(check._Prepared, "for_args", classmethod(lambda cls, args, root: None))
+    plain = ragtune("check", "--no-cache", "--output-format", fmt, ".", cwd=project).out
+    assert plain.count("RT001") >= 20
+    assert reports == [plain] * 4
+
+
+def test_fingerprints_of_a_file_named_by_two_files_findings_are_made_again(tmp_path):
+    """A finding's index among equal keys counts every finding of its file: when two
+    analysed files' findings name the same file, its fingerprints made file by file
+    are set aside, and those made at the end equal a fingerprinting of the whole run."""
+    from types import SimpleNamespace
+
+    from ragtune.analyzers.models import Finding, Position, Range, Remedy, Severity
+    from ragtune.server.baseline import fingerprints
+    from ragtune.server.check import _Prepared
+
+    target = tmp_path / "prompt.txt"
+    target.write_text("You are a helpful assistant.\n")
+
+    def finding(line: int) -> Finding:
+        where = Range(start=Position(line=line, character=0), end=Position(line=line, character=3))
+        return Finding(code="RAG101", name="n", message="m", severity=Severity.WARNING, remedy=Remedy.RAG, path=str(target), range=where)
+
+    first, second = [finding(0)], [finding(0)]  # equal keys, one from each analysed file
+    args = SimpleNamespace(fix=False, diff=False, statistics=False, write_baseline=None, baseline=None, output_format="json-lines")
+    prepared = _Prepared.for_args(args, tmp_path)
+    prepared.add(first, ["You"])
+    prepared.add(second, ["You"])
+    together = first + second
+    whole = fingerprints(together, tmp_path, flagged={id(f): "You" for f in together})
+    assert len(set(whole)) == 2
+    assert fingerprints(together, tmp_path, flagged={id(f): "You" for f in together}, known=prepared.usable_prints()) == whole
+    assert prepared.entries_for(together) == [None, None]  # their lines show the new fingerprints
