@@ -90,24 +90,36 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
             finish_later=True,
             on_file=on_file,
         )
+        commits = []
+
+        def record(report: str, rc: int) -> None:
+            """Begin the run record just before the report is printed: a thread makes it
+            while this one prints; it is written only once the printing succeeded."""
+            if "dataset" in result.kinds:
+                recorder.refuse("datasets are checked against the whole workspace")
+            if watch.written:
+                recorder.refuse("the run printed to stderr")
+            commits.append(
+                recorder.begin(
+                    dirs=walk_log.dirs,
+                    files=[*walk_log.files, *result.deps, *engine.config_files()],
+                    stats=result.stats,
+                    output=report,
+                    output_file=args.output_file,
+                    rc=rc,
+                )
+            )
+
+        printed = False
         try:
-            rc, report = _timed_report(args, engine, result, root, known, version, prepared)
+            rc, _ = _timed_report(args, engine, result, root, known, version, prepared, before_emit=record)
+            printed = True
         finally:
             result.settle()
+            for commit in commits:
+                commit(printed)
     finally:
         sys.stderr = watch.stream
-    if "dataset" in result.kinds:
-        recorder.refuse("datasets are checked against the whole workspace")
-    if watch.written:
-        recorder.refuse("the run printed to stderr")
-    recorder.finish(
-        dirs=walk_log.dirs,
-        files=[*walk_log.files, *result.deps, *engine.config_files()],
-        stats=result.stats,
-        output=report or "",  # None only with --diff or --write-baseline, never recorded
-        output_file=args.output_file,
-        rc=rc,
-    )
     return rc
 
 
@@ -127,16 +139,22 @@ class _StderrWatch:
         return getattr(self.stream, name)
 
 
-def _timed_report(args, engine: Engine, result: ScanResult, root: Path, known, version: str, prepared: "_Prepared | None" = None) -> tuple[int, str | None]:
+def _timed_report(
+    args, engine: Engine, result: ScanResult, root: Path, known, version: str, prepared: "_Prepared | None" = None, before_emit: Callable[[str, int], None] | None = None
+) -> tuple[int, str | None]:
     started = time.perf_counter()
     try:
-        return _report(args, engine, result, root, known, version, prepared)
+        return _report(args, engine, result, root, known, version, prepared, before_emit)
     finally:
         timing.debug("timing: report %.3f s", time.perf_counter() - started)
 
 
-def _report(args, engine: Engine, result: ScanResult, root: Path, known, version: str, prepared: "_Prepared | None" = None) -> tuple[int, str | None]:
-    """Fixes, the baseline, the report: the exit code, and the report when one was printed."""
+def _report(
+    args, engine: Engine, result: ScanResult, root: Path, known, version: str, prepared: "_Prepared | None" = None, before_emit: Callable[[str, int], None] | None = None
+) -> tuple[int, str | None]:
+    """Fixes, the baseline, the report: the exit code, and the report when one was
+    printed.  ``before_emit`` is given the report and the exit code just before the
+    report is printed (not with --diff or --write-baseline, which print none)."""
     fixed = 0
     if args.diff:
         plan = plan_fixes(result.findings, result.contents, unsafe=args.unsafe_fixes, root=root)
@@ -168,8 +186,11 @@ def _report(args, engine: Engine, result: ScanResult, root: Path, known, version
 
     entries = prepared.entries_for(findings) if prepared is not None else None
     report = _render(args, findings, prints, result.files_checked, version, fixed=fixed, hidden=hidden, entries=entries)
+    rc = EXIT_FINDINGS if _failing(findings) and not args.exit_zero else EXIT_CLEAN
+    if before_emit is not None:
+        before_emit(report, rc)
     _emit(args, report)
-    return (EXIT_FINDINGS if _failing(findings) and not args.exit_zero else EXIT_CLEAN), report
+    return rc, report
 
 
 class _Prepared:

@@ -40,14 +40,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import stat as stat_module
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .atomic import write_atomically
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 RACY_NS = 2_000_000_000
@@ -256,19 +260,58 @@ class Recorder:
         """Write the record; False (nothing written) when the run cannot be replayed.
         ``stats`` are files' stats the scan took before reading them: a change after
         that stat shows as a different stat next time, so it is as good as one taken now."""
+        return self.begin(dirs=dirs, files=files, output=output, output_file=output_file, rc=rc, stats=stats)(True)
+
+    def begin(
+        self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int, stats: dict[str, list[int]] | None = None
+    ) -> Callable[[bool], bool]:
+        """``finish`` in two steps: a thread makes the record and writes the output beside
+        it now (while this thread prints the report), and the call returned writes the
+        record, given True once the report was printed; False (or a run that cannot be
+        replayed) writes none."""
         if self.refused:
-            return False
+            return lambda printed: False
+        dirs, files = list(dirs), list(files)
+        made: list[tuple[Path, bytes] | None] = [None]
+
+        def make() -> None:
+            try:
+                made[0] = self._make(dirs, files, output, output_file, rc, stats)
+            except Exception:  # noqa: BLE001 - no record is only a slower next run
+                log.debug("the run record was not made", exc_info=True)
+
+        worker = threading.Thread(target=make, name="ragtune-run-record")
+        worker.start()
+
+        def commit(printed: bool) -> bool:
+            worker.join()
+            if not printed or made[0] is None:
+                return False
+            record_file, record = made[0]
+            try:
+                write_atomically(record_file, record, durable=False)
+                _prune(self.folder)
+            except OSError:
+                return False  # a read-only checkout: no replay next time, nothing else lost
+            return True
+
+        return commit
+
+    def _make(self, dirs: list[str], files: list[str], output: str, output_file: str | None, rc: int, stats) -> tuple[Path, bytes] | None:
+        """The record file and its bytes, with the output written beside it; None when
+        the run cannot be replayed or the output could not be written.  The output alone
+        is never replayed: a record names it, with its hash."""
         limit = self.started_ns - RACY_NS
         recorded_dirs = []
         for path in sorted(set(dirs)):
             try:
                 st = self._dirs[path] if path in self._dirs else os.stat(path)
             except OSError:
-                return False
+                return None
             if st is None:
-                return False
+                return None
             if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
-                return False
+                return None
             recorded_dirs.append([path, st.st_mtime_ns, st.st_ctime_ns])
         recorded_files = []
         known = self._sigs
@@ -276,7 +319,7 @@ class Recorder:
         for path in sorted(self._fixed_files().union(files)):
             sig = known[path] if path in known else stats[path] if path in stats else signature(path)
             if sig == "?" or (isinstance(sig, list) and max(sig[1], sig[2]) >= limit):
-                return False
+                return None
             recorded_files.append([path, sig])
         data = output.encode("utf-8")
         record = {
@@ -292,11 +335,9 @@ class Recorder:
             # no fsync: a replay checks the output against the hash in the record, and a
             # record that does not parse is no record
             write_atomically(output_path, data, durable=False)
-            write_atomically(record_file, json.dumps(record, separators=(",", ":")).encode("utf-8"), durable=False)
-            _prune(self.folder)
         except OSError:
-            return False  # a read-only checkout: no replay next time, nothing else lost
-        return True
+            return None
+        return record_file, json.dumps(record, separators=(",", ":")).encode("utf-8")
 
 
 def _prune(folder: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -200,4 +201,26 @@ def test_a_parallel_run_is_recorded_from_the_stats_its_workers_took(tree, ragtun
     assert ragtune(*args, cwd=tree).out == first.out and analyses["runs"] == 1
     module.write_text("value_7 = 'seven'\n")
     ragtune(*args, cwd=tree)
+    assert analyses["runs"] == 2
+
+
+def test_a_report_that_could_not_be_printed_leaves_no_record(tree, ragtune, analyses, monkeypatch):
+    """The record is made by a thread while the report is printed, and written only once
+    the printing succeeded: a report that could not be written is analysed again next
+    time, not replayed."""
+    missing = tree.parent / "no-such-folder" / "report.json"
+    failed = ragtune("check", "src", "--output-format", "json", "--output-file", str(missing), cwd=tree)
+    assert failed.code == 2 and "does not exist" in failed.err
+    assert _records(tree) == []
+    made = []
+    real_make = replay.Recorder._make
+
+    def make(self, *args):
+        made.append(threading.current_thread() is not threading.main_thread())
+        return real_make(self, *args)
+
+    monkeypatch.setattr(replay.Recorder, "_make", make)
+    printed = ragtune("check", "src", "--output-format", "json", cwd=tree)
+    assert made == [True] and len(_records(tree)) == 1 and analyses["runs"] == 2
+    assert ragtune("check", "src", "--output-format", "json", cwd=tree).out == printed.out
     assert analyses["runs"] == 2
