@@ -33,10 +33,10 @@ class BaselineError(ValueError):
 
 
 @functools.lru_cache(maxsize=8192)
-def _relative(path: str, root: Path) -> str:
+def _relative(path: str, root: str) -> str:
     """``path`` relative to the (resolved) ``root``, with forward slashes; memoised, as
     a report asks for each file's once per finding."""
-    shown = relative_posix(resolved_path(path), str(root))
+    shown = relative_posix(resolved_path(path), root)
     return Path(path).as_posix() if shown is None else shown
 
 
@@ -122,7 +122,7 @@ def fingerprints(
         rest = [f for f in findings if f.path in todo_paths]
         computed = dict(zip(map(id, rest), fingerprints(rest, root, buffers, flagged)))
         return [computed[id(f)] if f.path in todo_paths else known[id(f)] for f in findings]
-    root = Path(resolved_path(str(root)))
+    resolved_root = resolved_path(str(root))
     flagged = flagged or {}
     missing = [f for f in findings if id(f) not in flagged]
     if missing:
@@ -135,7 +135,7 @@ def fingerprints(
         f = findings[i]
         rel = relative.get(f.path)
         if rel is None:
-            rel = relative[f.path] = _relative(f.path, root)
+            rel = relative[f.path] = _relative(f.path, resolved_root)
         key = (f.code, rel, flagged[id(f)])
         index = seen[key]
         seen[key] += 1
@@ -148,7 +148,7 @@ def write_baseline(path: str, findings: list[Finding], prints: list[str], root: 
     """Save the findings' fingerprints (with where they were, for people reading it)."""
     rows = sorted(
         (
-            {"fingerprint": fp, "code": f.code, "path": _relative(f.path, root.resolve()), "line": f.range.start.line + 1, "message": f.message}
+            {"fingerprint": fp, "code": f.code, "path": _relative(f.path, resolved_path(str(root))), "line": f.range.start.line + 1, "message": f.message}
             for f, fp in zip(findings, prints)
         ),
         key=lambda r: (r["path"], r["line"], r["code"], r["fingerprint"]),
