@@ -71,7 +71,9 @@ def run(args, *, version: str, workspace_root: Callable[[list[Path]], Path]) -> 
     target_filter = _force_exclude_filter(engine) if args.force_exclude else None
     jobs = args.jobs or default_jobs()
     recorder = replay.Recorder(args, version, root) if cache is not None and replay.eligible(args) else None
-    prepared = _Prepared.for_args(args, root)
+    # made while workers analyse; one process would make them at the same cost later,
+    # without holding them meanwhile
+    prepared = _Prepared.for_args(args, root) if jobs > 1 else None
     on_file = prepared.add if prepared is not None else None
     if recorder is None:
         result = scan(engine, options, roots, jobs=jobs, cache=cache, progress=not args.quiet, target_filter=target_filter, finish_later=True, on_file=on_file)
