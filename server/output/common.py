@@ -17,8 +17,8 @@ def resolved_path(path: str) -> str:
     """``path`` absolute, with its symlinks resolved; memoised: a report names the same
     files many times (and the same folder as the cwd).  Resolving costs a stat per path
     component, so a plain absolute path has its folder resolved once and only its last
-    component checked (the 561 findings of the generated tree name 581 files in 55
-    folders)."""
+    component checked (the report of the generated tree's 561 findings names 580
+    files in 230 folders)."""
     return _resolved_absolute(path if os.path.isabs(path) else os.path.join(os.getcwd(), path))
 
 
