@@ -18,6 +18,7 @@ that trains on them, the docs folders their answers are compared with).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -30,6 +31,8 @@ from ragtune.analyzers.models import Finding
 
 from .atomic import write_atomically
 from .replay import CACHE_DIR_NAME, content_hash, package_stamp, stat_fields  # noqa: F401 (CACHE_DIR_NAME re-exported)
+
+log = logging.getLogger(__name__)
 
 FORMAT = 4
 RACY_SECONDS = 2
@@ -235,10 +238,18 @@ class FindingsCache:
             chunks.pop()  # the last comma
         chunks.append(b"}}")
         if background:
-            self._saving = threading.Thread(target=self._write, args=(chunks,), name="ragtune-cache-save")
+            self._saving = threading.Thread(target=self._write_quietly, args=(chunks,), name="ragtune-cache-save")
             self._saving.start()
         else:
             self._write(chunks)
+
+    def _write_quietly(self, data: list[bytes]) -> None:
+        """``_write`` in a thread, where an exception would be printed with a traceback:
+        a cache that could not be written is only a slower next run."""
+        try:
+            self._write(data)
+        except Exception:  # noqa: BLE001
+            log.debug("the findings cache was not written", exc_info=True)
 
     def _write(self, data: list[bytes]) -> None:
         try:

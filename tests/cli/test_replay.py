@@ -224,3 +224,18 @@ def test_a_report_that_could_not_be_printed_leaves_no_record(tree, ragtune, anal
     assert made == [True] and len(_records(tree)) == 1 and analyses["runs"] == 2
     assert ragtune("check", "src", "--output-format", "json", cwd=tree).out == printed.out
     assert analyses["runs"] == 2
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_record_that_fails_to_be_made_is_no_record_and_no_traceback(tree, ragtune, analyses, monkeypatch):
+    real_make = replay.Recorder._make
+
+    def broken(self, *args):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(replay.Recorder, "_make", broken)
+    first = ragtune("check", "src", "--output-format", "json", cwd=tree)
+    assert first.code == 1 and first.err == "" and _records(tree) == []
+    monkeypatch.setattr(replay.Recorder, "_make", real_make)
+    assert ragtune("check", "src", "--output-format", "json", cwd=tree).out == first.out
+    assert analyses["runs"] == 2 and len(_records(tree)) == 1
