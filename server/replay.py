@@ -218,7 +218,7 @@ def _unchanged(record: dict) -> bool:
 
 
 class Recorder:
-    """Collects what a run depends on; ``finish`` writes the record, or nothing when
+    """Collects what a run depends on; ``begin`` makes the record, or nothing when
     the run cannot be replayed."""
 
     def __init__(self, args, version: str, root: Path):
@@ -239,7 +239,7 @@ class Recorder:
 
     def snapshot(self, dirs: Iterable[str]) -> None:
         """Stat the walked folders and the fixed files now: a parallel scan calls this
-        while its workers analyse, so ``finish`` has only the few files found later to
+        while its workers analyse, so the record has only the few files found later to
         stat."""
         for path in dirs:
             try:
@@ -254,21 +254,15 @@ class Recorder:
         names = {os.path.join(folder, name) for folder in _ancestors(self.inputs) for name in MARKER_NAMES}
         return self.files | names
 
-    def finish(
-        self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int, stats: dict[str, list[int]] | None = None
-    ) -> bool:
-        """Write the record; False (nothing written) when the run cannot be replayed.
-        ``stats`` are files' stats the scan took before reading them: a change after
-        that stat shows as a different stat next time, so it is as good as one taken now."""
-        return self.begin(dirs=dirs, files=files, output=output, output_file=output_file, rc=rc, stats=stats)(True)
-
     def begin(
         self, *, dirs: Iterable[str], files: Iterable[str], output: str, output_file: str | None, rc: int, stats: dict[str, list[int]] | None = None
     ) -> Callable[[bool], bool]:
-        """``finish`` in two steps: a thread makes the record and writes the output beside
-        it now (while this thread prints the report), and the call returned writes the
-        record, given True once the report was printed; False (or a run that cannot be
-        replayed) writes none."""
+        """Record the run in two steps: a thread makes the record and writes the output
+        beside it now (while this thread prints the report), and the call returned writes
+        the record, given True once the report was printed; False (or a run that cannot
+        be replayed) writes none.  ``stats`` are files' stats the scan took before reading
+        them: a change after that stat shows as a different stat next time, so it is as
+        good as one taken now."""
         if self.refused:
             return lambda printed: False
         dirs, files = list(dirs), list(files)
