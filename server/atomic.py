@@ -6,9 +6,14 @@ output file without importing the engine.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _CHUNKED_BUFFER = 1 << 20  # a list of many small pieces is written a megabyte at a time
 
@@ -81,3 +86,19 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def in_background(target: Callable[[], object], name: str) -> threading.Thread:
+    """``target`` in a started thread, for writing what only speeds up a later run (the
+    findings cache, a run record): an exception there is logged at debug level, never
+    printed with a traceback, and the caller joins the thread before relying on it."""
+
+    def run() -> None:
+        try:
+            target()
+        except Exception:  # noqa: BLE001 - nothing is lost but a later run's speed
+            log.debug("%s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread

@@ -17,8 +17,8 @@ that trains on them, the docs folders their answers are compared with).
 
 from __future__ import annotations
 
+import functools
 import json
-import logging
 import os
 import threading
 import time
@@ -29,10 +29,9 @@ from pydantic import TypeAdapter
 
 from ragtune.analyzers.models import Finding
 
-from .atomic import write_atomically
+from .atomic import in_background, write_atomically
 from .replay import CACHE_DIR_NAME, content_hash, package_stamp, stat_fields  # noqa: F401 (CACHE_DIR_NAME re-exported)
 
-log = logging.getLogger(__name__)
 
 FORMAT = 4
 RACY_SECONDS = 2
@@ -194,7 +193,7 @@ class FindingsCache:
         flagged = entry.flagged if entry.flagged is not None and len(entry.flagged) == len(findings) else None
         return findings, flagged
 
-    def store(self, path: str, entry: CacheEntry | None, text: str | None = None) -> None:
+    def store(self, path: str, entry: CacheEntry | None, text: bytes | None = None) -> None:
         """Keep ``entry``; ``text`` is ``entry_text(path, entry)`` when the caller (a
         worker of a parallel scan) serialised it already, and may come alone: the entry is
         then only written out, not looked up again in this run."""
@@ -238,18 +237,9 @@ class FindingsCache:
             chunks.pop()  # the last comma
         chunks.append(b"}}")
         if background:
-            self._saving = threading.Thread(target=self._write_quietly, args=(chunks,), name="ragtune-cache-save")
-            self._saving.start()
+            self._saving = in_background(functools.partial(self._write, chunks), "ragtune-cache-save")
         else:
             self._write(chunks)
-
-    def _write_quietly(self, data: list[bytes]) -> None:
-        """``_write`` in a thread, where an exception would be printed with a traceback:
-        a cache that could not be written is only a slower next run."""
-        try:
-            self._write(data)
-        except Exception:  # noqa: BLE001
-            log.debug("the findings cache was not written", exc_info=True)
 
     def _write(self, data: list[bytes]) -> None:
         try:

@@ -40,18 +40,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import os
 import stat as stat_module
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .atomic import write_atomically
-
-log = logging.getLogger(__name__)
+from .atomic import in_background, write_atomically
 
 FORMAT = 1
 RACY_NS = 2_000_000_000
@@ -269,13 +265,9 @@ class Recorder:
         made: list[tuple[Path, bytes] | None] = [None]
 
         def make() -> None:
-            try:
-                made[0] = self._make(dirs, files, output, output_file, rc, stats)
-            except Exception:  # noqa: BLE001 - no record is only a slower next run
-                log.debug("the run record was not made", exc_info=True)
+            made[0] = self._make(dirs, files, output, output_file, rc, stats)
 
-        worker = threading.Thread(target=make, name="ragtune-run-record")
-        worker.start()
+        worker = in_background(make, "ragtune-run-record")
 
         def commit(printed: bool) -> bool:
             worker.join()
