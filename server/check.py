@@ -208,8 +208,10 @@ class _Prepared:
         self.entry = entry
         self._prints: dict[int, str] = {}
         self._entries: dict[int, str] = {}
-        self._ids: dict[str, list[int]] = {}  # path → its findings made here
-        self._calls: dict[str, int] = {}  # path → how many files' findings named it
+        # with fingerprints only: path → its findings made here, and how many analysed
+        # files' findings named it
+        self._ids: dict[str, list[int]] = {}
+        self._calls: dict[str, int] = {}
 
     @classmethod
     def for_args(cls, args, root: Path) -> "_Prepared | None":
@@ -237,12 +239,14 @@ class _Prepared:
         return cls(root, prints, entry)
 
     def add(self, findings: list[Finding], flagged: list[str] | None) -> None:
-        paths = {f.path for f in findings}
-        for path in paths:
+        if not self.prints:  # entries that show no fingerprint need nothing else
+            self._entries.update((id(f), self.entry(f, "")) for f in findings)
+            return
+        for path in {f.path for f in findings}:
             self._calls[path] = self._calls.get(path, 0) + 1
-        if self.prints and flagged is None:
+        if flagged is None:
             return  # this file's texts are read at the end, as they were before
-        prints = fingerprints(findings, self.root, flagged=dict(zip(map(id, findings), flagged))) if self.prints else [""] * len(findings)
+        prints = fingerprints(findings, self.root, flagged=dict(zip(map(id, findings), flagged)))
         self._prints.update(zip(map(id, findings), prints))
         if self.entry is not None:
             self._entries.update((id(f), self.entry(f, fp)) for f, fp in zip(findings, prints))
@@ -253,8 +257,6 @@ class _Prepared:
         """Findings of a file named by the findings of more than one analysed file: their
         index among equal keys counts every finding of that file, so their fingerprints
         (and the entries that show them) are made again at the end."""
-        if not self.prints:
-            return set()
         return {i for path, n in self._calls.items() if n > 1 for i in self._ids.get(path, ())}
 
     def usable_prints(self) -> dict[int, str]:
