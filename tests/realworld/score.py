@@ -4,7 +4,8 @@ Runs ``ragtune check`` in every case's folder (built by ``build.py``), as a user
 and compares what comes back with the labels.  Per code and per half (dev, held-back):
 the cases that label the code, true positives (expectations with a finding in their
 range), false positives (findings of a labelled code that land in no expectation),
-false negatives, precision and recall; then one line per wrong case.  A code a case does
+false negatives, precision and recall; then one line per wrong case of the dev half (the held-back half's are only
+counted, unless ``--list-held-back``: its failures must not steer the tuning).  A code a case does
 not label is not scored there: its findings are counted as unlabelled.
 
 ``--code`` and ``--case`` narrow the run, ``--json`` prints the same for machines,
@@ -245,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", action="append", default=[], metavar="ID", help="score only this case (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cases checked at once")
+    parser.add_argument("--list-held-back", action="store_true", help="list the held-back half's wrong cases too")
     parser.add_argument("--record", action="store_true", help=f"save the scores to {RECORDED.name}")
     parser.add_argument("--compare", type=Path, metavar="FILE", help="list cases whose outcome differs from FILE")
     args = parser.parse_args(argv)
@@ -285,9 +287,13 @@ def main(argv: list[str] | None = None) -> int:
                 tables.append(render_table(f"{half} half ({n} cases)" if half != "unsplit" else f"unsplit ({n} cases)", table[half]))
         print("\n\n".join(tables))
         wrong = [r for r in results if r.wrong]
-        if wrong:
-            print(f"\n{len(wrong)} wrong cases:")
-            print("\n".join(describe_wrong(r) for r in wrong))
+        shown = [r for r in wrong if args.list_held_back or r.case.half != "held-back" or r.error]
+        if shown:
+            print(f"\n{len(shown)} wrong cases:")
+            print("\n".join(describe_wrong(r) for r in shown))
+        if len(shown) < len(wrong):
+            print(f"\n{len(wrong) - len(shown)} wrong held-back cases, not listed: tune on the dev half only "
+                  "(--list-held-back shows them, to review labels, never to decide what to change)")
         unlabelled: dict[str, int] = {}
         for r in results:
             for code, n in r.unlabelled.items():
