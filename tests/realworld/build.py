@@ -158,10 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.repos and (args.mirrors is None or args.out is None):
         parser.error("MIRRORS and OUT are required")
-    try:
-        cases = corpus.load(args.manifest)
-    except corpus.ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
+    cases = corpus.load_or_report(args.manifest)
+    if cases is None:
         return 2
     if args.repos:
         print("\n".join(f"github:{repo}" for repo in sorted({c.repo for c in cases}, key=str.lower)))

@@ -236,6 +236,15 @@ def load(path: Path = MANIFEST, *, require_split: bool = False) -> list[Case]:
     return cases
 
 
+def load_or_report(path: Path = MANIFEST) -> list[Case] | None:
+    """``load`` for the command-line scripts: the error on stderr and None instead of a traceback."""
+    try:
+        return load(path)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+
+
 @dataclass
 class Coverage:
     cases: int = 0
@@ -301,10 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
     args = parser.parse_args(argv)
-    try:
-        cases = load(args.manifest)
-    except ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
+    cases = load_or_report(args.manifest)
+    if cases is None:
         return 2
     cov = coverage(cases)
     print(render_coverage(cov))

@@ -54,7 +54,13 @@ class Outcome:
     unexpected: list[str] = field(default_factory=list)  # findings outside every expectation
 
     def as_dict(self) -> dict:
-        return {"tp": self.tp, "fn": self.fn, "fp": self.fp, "missed": self.missed, "unexpected": self.unexpected}
+        return {"tp": self.tp, "fn": self.fn, "fp": self.fp, "missed": self.missed,
+                "unexpected": sorted(self.unexpected, key=_place_key)}
+
+
+def _place_key(place: str) -> tuple[str, int]:
+    path, _, line = place.rpartition(":")
+    return path, int(line)
 
 
 @dataclass
@@ -250,10 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true", help=f"save the scores to {RECORDED.name}")
     parser.add_argument("--compare", type=Path, metavar="FILE", help="list cases whose outcome differs from FILE")
     args = parser.parse_args(argv)
-    try:
-        cases = corpus.load(args.manifest)
-    except corpus.ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
+    cases = corpus.load_or_report(args.manifest)
+    if cases is None:
         return 2
     unknown_codes = set(args.code) - set(corpus.SCORED_CODES)
     unknown_cases = set(args.case) - {c.id for c in cases}

@@ -77,10 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, default=corpus.MANIFEST)
     parser.add_argument("--dry-run", action="store_true", help="print the flags, write nothing")
     args = parser.parse_args(argv)
-    try:
-        cases = corpus.load(args.manifest)
-    except corpus.ManifestError as err:
-        print(f"error: {err}", file=sys.stderr)
+    cases = corpus.load_or_report(args.manifest)
+    if cases is None:
         return 2
     flags = assign(cases)
     if not flags:
