@@ -44,7 +44,8 @@ class AnalysisProcess:
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ragtune.server.lsp.worker", *(["--scan"] if role == "scan" else [])],
+            # -P: the worker's working folder is the workspace, which must never be on sys.path
+            [sys.executable, "-P", "-m", "ragtune.server.lsp.worker", *(["--scan"] if role == "scan" else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # the worker logs to the server's stderr

@@ -16,7 +16,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-SERVER = [sys.executable, "-m", "ragtune.server.cli", "server"] + (["--log-file", __import__("os").environ["RAGTUNE_TEST_LOG"]] if __import__("os").environ.get("RAGTUNE_TEST_LOG") else [])
+SERVER = [sys.executable, "-P", "-m", "ragtune.server.cli", "server"] + (["--log-file", __import__("os").environ["RAGTUNE_TEST_LOG"]] if __import__("os").environ.get("RAGTUNE_TEST_LOG") else [])
 
 CLIENTS = {
     "vscode": "visual-studio-code",

@@ -27,8 +27,13 @@ export interface LaunchPlan {
   python?: string;
 }
 
-/** The module form works for any interpreter, even one whose scripts folder is not on PATH. */
-const SERVER_MODULE_ARGS = ['-m', 'ragtune.server.cli', 'server'];
+/**
+ * The module form works for any interpreter, even one whose scripts folder is not on PATH.
+ * `-P` (Python 3.11+, which ragtune needs) keeps the working folder, the workspace, off
+ * `sys.path`: without it a workspace `json.py` would be imported, and run, by the server.
+ */
+const MODULE_ARGS = ['-P', '-m', 'ragtune.server.cli'];
+const SERVER_MODULE_ARGS = [...MODULE_ARGS, 'server'];
 
 /**
  * Expands `${workspaceFolder}`, `${userHome}` and a leading `~`; a relative path with a
@@ -77,13 +82,16 @@ export type ProbeResult =
   | { kind: 'not-installed' }
   | { kind: 'failed'; detail: string };
 
-/** What `<program> --version` (or `<python> -m ragtune.server.cli --version`) said. */
+/** What `<program> --version` (or `<python> -P -m ragtune.server.cli --version`) said. */
 export function classifyProbe(error: { code?: unknown } | null, stdout: string, stderr: string): ProbeResult {
   if (error !== null && error.code === 'ENOENT') {
     return { kind: 'no-program' };
   }
   if (/No module named '?ragtune\b/.test(stderr)) {
     return { kind: 'not-installed' };
+  }
+  if (/Unknown option:? -P/.test(stderr)) {
+    return { kind: 'failed', detail: 'this Python is older than 3.11, which ragtune needs (it has no -P option)' };
   }
   const version = /ragtune (\S+)/.exec(stdout);
   if (error === null && version !== null) {
@@ -95,7 +103,7 @@ export function classifyProbe(error: { code?: unknown } | null, stdout: string, 
 
 /** Asks the planned program for ragtune's version, without starting the server. */
 export function probe(plan: LaunchPlan, cwd: string | undefined): Promise<ProbeResult> {
-  const args = plan.python !== undefined ? ['-m', 'ragtune.server.cli', '--version'] : ['--version'];
+  const args = plan.python !== undefined ? [...MODULE_ARGS, '--version'] : ['--version'];
   return new Promise((resolve) => {
     execFile(plan.command, args, { cwd, timeout: 30_000, windowsHide: true }, (error, stdout, stderr) => {
       resolve(classifyProbe(error as { code?: unknown } | null, String(stdout), String(stderr)));

@@ -7,7 +7,7 @@ const base: LaunchInputs = { path: '', interpreter: '', home: '/home/ada', platf
 test('with no setting and no Python extension: python3 on PATH, as a module', () => {
   assert.deepEqual(resolveLaunch(base), {
     command: 'python3',
-    args: ['-m', 'ragtune.server.cli', 'server'],
+    args: ['-P', '-m', 'ragtune.server.cli', 'server'],
     source: 'PATH',
     python: 'python3',
   });
@@ -66,6 +66,9 @@ test('probe: a missing interpreter, a missing package, a working install, a brok
   assert.equal(broken.kind, 'failed');
   assert.match((broken as { detail: string }).detail, /ImportError/);
   assert.deepEqual(classifyProbe({ code: 2 }, '', ''), { kind: 'failed', detail: 'exited with 2' });
+  const old = classifyProbe({ code: 2 }, '', 'Unknown option: -P\nusage: /usr/bin/python3.10 [option] ... [-c cmd | -m mod | file | -] [arg] ...\n');
+  assert.equal(old.kind, 'failed');
+  assert.match((old as { detail: string }).detail, /older than 3\.11/);
 });
 
 test('the install command names the exact interpreter, quoted for the terminal', () => {
