@@ -33,6 +33,14 @@ log = logging.getLogger("ragtune.engine")
 MAX_ANALYSED_BYTES = 5 * 1024 * 1024
 
 
+def _reraise_unless_internal(exc: BaseException) -> None:
+    """Let an interrupt or an exit through; an error of ours or of a library is one
+    file's problem.  A panic in a Rust extension (tiktoken's encoder) arrives as
+    pyo3's PanicException, a BaseException, and is a library error like any other."""
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
+
+
 @dataclass
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
@@ -194,7 +202,8 @@ class Engine:
             return [], None
         try:
             self._extract(ctx)
-        except Exception as exc:  # an extractor bug must not end the run
+        except BaseException as exc:  # an extractor bug must not end the run
+            _reraise_unless_internal(exc)
             # the user sees RT002; the traceback is for a bug report (--verbose)
             log.debug("extracting facts from %s failed:\n%s", abs_path, traceback.format_exc())
             return self._finish(ctx, cfg, [_unreadable(ctx, f"internal error while reading it ({exc.__class__.__name__}); please report this")], find_suppressions(text)), ctx
@@ -208,7 +217,8 @@ class Engine:
                 continue
             try:
                 findings.extend(self._run_rule(code, ctx))
-            except Exception as exc:
+            except BaseException as exc:
+                _reraise_unless_internal(exc)
                 log.debug("rule %s failed on %s:\n%s", code, abs_path, traceback.format_exc())
                 if "RT002" in cfg.enabled:
                     findings.append(_unreadable(ctx, f"internal error in rule {code} ({exc.__class__.__name__}); the other rules still ran; please report this"))

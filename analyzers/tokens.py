@@ -21,6 +21,7 @@ import gzip
 import marshal
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -188,9 +189,32 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     return _count(text, encoding)
 
 
+# tiktoken's pre-split overflows its stack on one run of some 500,000 spaces (a panic,
+# which is a BaseException): longer texts are encoded in pieces of at most this many
+# characters.
+PIECE_CHARS = 256 * 1024
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:
+    """``text`` in pieces of at most ``size`` characters, each cut just before a space,
+    where the tokenizer's pre-split cuts too (only a cut inside a run of spaces can move
+    a count, by a token)."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind(" ", start + 1, end)
+            end = cut if cut > start else end
+        yield text[start:end]
+        start = end
+
+
 def _count(text: str, encoding: str) -> int:
     # encode_ordinary: text that merely mentions "<|endoftext|>" is counted, not refused
-    return len(get_encoding(encoding).encode_ordinary(text))
+    encode = get_encoding(encoding).encode_ordinary
+    if len(text) <= PIECE_CHARS:
+        return len(encode(text))
+    return sum(len(encode(piece)) for piece in pieces(text))
 
 
 # The same prompt is counted by several rules, and again by the editor's hover and code

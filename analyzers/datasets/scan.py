@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 import multiprocessing
 
-from ..tokens import get_encoding
+from ..tokens import PIECE_CHARS, get_encoding, pieces
 from .formats import CHAT, FORMAT_LABELS, UNKNOWN, read_record
 from .jsonarray import iter_json_array
 from .knowledge import DocsIndex, judge_example
@@ -39,7 +39,7 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 PARTITION_BYTES = 4 * 1024 * 1024
 # The split fix carries whole files; past this size it is not offered.
 FIX_MAX_BYTES = 16 * 1024 * 1024
-_LONG_TEXT = 256 * 1024
+_LONG_TEXT = PIECE_CHARS
 # Near-duplicate shingles use at most this many tokens of an example.
 _SHINGLE_TOKENS = 20000
 # System prompts repeat across the examples of a dataset, often word for word, and take
@@ -144,26 +144,19 @@ def _exact_hash(turns) -> int:
 def _token_ids(encode, text: str) -> tuple[int, list[int]]:
     """Token count of ``text`` and its first ids (for duplicate shingles).
 
-    Texts over ``_LONG_TEXT`` characters are counted in pieces cut just before a space,
-    where the tokenizer's pre-split cuts too, so a 20 MB answer never becomes a list of
-    millions of ints at once.
+    Texts over ``_LONG_TEXT`` characters are counted in pieces (``tokens.pieces``), so a
+    20 MB answer never becomes a list of millions of ints at once.
     """
     if len(text) <= _LONG_TEXT:
         ids = encode(text)
         return len(ids), ids
     total = 0
     first: list[int] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + _LONG_TEXT)
-        if end < len(text):
-            cut = text.rfind(" ", start + 1, end)
-            end = cut if cut > start else end
-        ids = encode(text[start:end])
+    for piece in pieces(text, _LONG_TEXT):
+        ids = encode(piece)
         total += len(ids)
         if not first:
             first = ids[:_SHINGLE_TOKENS]
-        start = end
     return total, first
 
 

@@ -87,3 +87,53 @@ def test_hints_are_shown_but_do_not_fail_the_run(tmp_path):
     findings = _json.loads(out.stdout)
     assert findings and all(f["severity"] == "hint" for f in findings), findings
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_prompt_of_a_million_spaces_is_counted_and_the_rest_analysed(tmp_path, jobs):
+    # one run of ~500,000 spaces overflowed tiktoken's stack: a panic ended the whole check
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "spaces.md").write_text("You are a bot." + " " * 1_000_000 + "Answer.")
+    (tmp_path / "prompts" / "big.md").write_text(BIG_PROMPT)
+    out = subprocess.run([RAGTUNE, "check", "--output-format", "json", "--no-cache", "--jobs", jobs, "."], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 1, out.stderr
+    by_path = {(f["path"], f["code"]) for f in json.loads(out.stdout)}
+    assert {("prompts/spaces.md", "FT201"), ("prompts/big.md", "FT201")} <= by_path
+
+
+def test_counting_in_pieces_matches_one_pass_on_ordinary_text():
+    from ragtune.analyzers.tokens import PIECE_CHARS, _count, get_encoding
+
+    text = ("Answer in JSON. Keep the tone friendly, and cite nothing. " * 20000)[: 3 * PIECE_CHARS]
+    assert _count(text, "o200k_base") == len(get_encoding("o200k_base").encode_ordinary(text))
+
+
+def test_a_panic_in_a_rule_is_that_rule_s_rt002_and_the_other_rules_still_run(tmp_path, monkeypatch):
+    class PanicException(BaseException):  # what pyo3 raises for a panic in a Rust extension
+        pass
+
+    engine = Engine(Workspace(tmp_path))
+    original = engine._run_rule
+
+    def run_rule(code, ctx):
+        if code == "FT205":
+            raise PanicException("called `Result::unwrap()` on an `Err` value")
+        return original(code, ctx)
+
+    monkeypatch.setattr(engine, "_run_rule", run_rule)
+    (tmp_path / "prompts").mkdir()
+    path = tmp_path / "prompts" / "big.md"
+    path.write_text(BIG_PROMPT)
+    findings = engine.analyze_file(str(path))
+    codes = {f.code for f in findings}
+    assert "FT201" in codes and "RT002" in codes
+    assert any("internal error in rule FT205 (PanicException)" in f.message for f in findings)
+
+
+def test_an_interrupt_is_not_swallowed(tmp_path, monkeypatch):
+    engine = Engine(Workspace(tmp_path))
+    monkeypatch.setattr(engine, "_run_rule", lambda code, ctx: (_ for _ in ()).throw(KeyboardInterrupt()))
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "big.md").write_text(BIG_PROMPT)
+    with pytest.raises(KeyboardInterrupt):
+        engine.analyze_file(str(tmp_path / "prompts" / "big.md"))
