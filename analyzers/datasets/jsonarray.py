@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .lines import MAX_LINE_BYTES, ParsedLine
+from .lines import MAX_LINE_BYTES, ParsedLine, unreadable_value
 
 _CHUNK = 1024 * 1024
 _WS = " \t\r\n"
@@ -92,6 +92,8 @@ def iter_json_array(f: BinaryIO) -> Iterator[tuple[int, ParsedLine]]:
                     continue
                 except RecursionError:
                     raise _Stop("the JSON nests too deeply to read") from None
+                except ValueError as exc:
+                    raise _Stop(unreadable_value(exc) + "; the rest of the array is not read") from None
                 break
             line += buf.count("\n", pos, end)
             pos = end

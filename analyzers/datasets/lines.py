@@ -8,6 +8,7 @@ longer than ``MAX_LINE_BYTES`` is skipped in chunks (never held whole) and repor
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -156,6 +157,15 @@ def parse_line(raw: RawLine) -> ParsedLine:
         if exc.msg.startswith("Extra data"):
             return ParsedLine(problem=f"more than one JSON value on the line (extra data at column {exc.colno}); JSONL holds one record per line")
         return ParsedLine(problem=f"not valid JSON: {_json_message(exc)} at column {exc.colno}")
+    except ValueError as exc:  # a number too long for Python's int conversion, and the like
+        return ParsedLine(problem=unreadable_value(exc))
+
+
+def unreadable_value(exc: ValueError) -> str:
+    """What a reader says of valid JSON syntax it cannot turn into values."""
+    if "integer string conversion" in str(exc):
+        return f"a number of over {sys.get_int_max_str_digits():,} digits, more than JSON readers accept"
+    return f"not readable as JSON: {exc}"
 
 
 def _json_message(exc: json.JSONDecodeError) -> str:

@@ -272,3 +272,23 @@ def test_a_walk_past_package_json_does_not_load_the_dataset_pass(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "{'train.json': 'dataset'} False False"
+
+
+def test_a_number_too_long_to_read_is_one_malformed_line_and_the_rest_is_analysed(tmp_path):
+    rows = behaviour_rows(300)
+    rows.insert(5, '{"messages": [{"role": "user", "content": "x"}], "n": ' + "9" * 4301 + "}")
+    (tmp_path / "train.jsonl").write_text("\n".join(rows) + "\n")
+    findings = check(tmp_path, "train.jsonl")
+    assert not [f for f in findings if f.code == "RT002"]
+    malformed = [f for f in findings if f.code == "DS303"]
+    assert [f.range.start.line + 1 for f in malformed] == [6]
+    assert "4,300 digits" in malformed[0].message
+    assert any(f.code == "DS305" and "300 examples" in f.message for f in findings)
+
+
+def test_a_number_too_long_to_read_in_a_json_array_is_reported_not_a_crash(tmp_path):
+    rows = [json.loads(r) for r in behaviour_rows(2)]
+    (tmp_path / "train.json").write_text(json.dumps(rows)[:-1] + ', {"n": ' + "9" * 4400 + "}]")
+    findings = check(tmp_path, "train.json")
+    assert not [f for f in findings if f.code == "RT002"]
+    assert any(f.code == "DS303" and "4,300 digits" in f.message for f in findings)
