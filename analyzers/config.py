@@ -133,6 +133,8 @@ def parse_settings(data: dict[str, Any], origin: str, section: str = "tool.ragtu
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, origin, section)) from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: the settings nest too deeply to read") from None
 
 
 def load_config_file(path: Path) -> LoadedConfig | None:
@@ -147,6 +149,8 @@ def load_config_file(path: Path) -> LoadedConfig | None:
         raise ConfigError(f"{path}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML (it nests too deeply to read)") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "ragtune" not in tool:

@@ -1,5 +1,7 @@
 """Configuration discovery and validation: errors name the key and the file."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,22 @@ def test_readme_configuration_example_is_valid(tmp_path):
     loaded = load_config_file(p)
     assert loaded.settings.thresholds.system_prompt_tokens == 4000
     assert loaded.settings.ignore == ["FT202"]
+
+
+@pytest.mark.parametrize("name, body", [
+    ("ragtune.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n"),
+    ("pyproject.toml", "[tool.ragtune]\nselect = " + "[" * 2000 + "]" * 2000 + "\n"),
+])
+def test_deep_nesting_is_a_configuration_error_not_a_traceback(tmp_path, name, body):
+    (tmp_path / name).write_text(body)
+    with pytest.raises(ConfigError, match="nests too deeply"):
+        load_config_file(tmp_path / name)
+
+
+def test_deep_nesting_ends_the_check_with_exit_2_and_one_line(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text("[tool.ragtune]\nselect = " + "[" * 2000 + "]" * 2000 + "\n")
+    (tmp_path / "sub" / "a.py").write_text("x = 1\n")
+    run = subprocess.run([str(Path(sys.executable).with_name("ragtune")), "check", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and "nests too deeply" in run.stderr
