@@ -126,6 +126,17 @@ class CacheEntry:
         return cls(content=data["h"], kind=data["k"], config=data["c"], deps=dict(data["d"]), findings=findings, stat=stat, flagged=flagged)
 
 
+IGNORE_FILE_TEXT = b"# Automatically created by ragtune.\n*\n"
+
+
+def _ignore_file_missing(path: Path) -> bool:
+    """No ``.gitignore`` in the cache folder, or an empty one (a write that failed)."""
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+
+
 class FindingsCache:
     """Entries by absolute path, in one JSON file per workspace, code and command line."""
 
@@ -219,11 +230,12 @@ class FindingsCache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
-            if not ignore.exists():
-                # the cache is never committed, whatever the project's .gitignore says
-                ignore.write_text("# Automatically created by ragtune.\n*\n", "utf-8")
-        except OSError:
-            return  # a read-only checkout still gets its findings; only the speed-up is lost
+            if _ignore_file_missing(ignore):
+                # the cache is never committed, whatever the project's .gitignore says;
+                # written whole or not at all (a full disk once left it empty, for good)
+                write_atomically(ignore, IGNORE_FILE_TEXT, durable=False)
+        except Exception:  # noqa: BLE001 - a read-only checkout still gets its findings; only the speed-up is lost
+            return
         # entries stored or reused by this run are of files that exist; others are
         # checked, so deleted files leave the cache.  The members are written one after
         # another, never joined into one text first.

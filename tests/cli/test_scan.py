@@ -17,8 +17,9 @@ import pytest
 
 from cli_sources import UNUSED, few_shot_source
 from ragtune.analyzers.workspace import Workspace
+from ragtune.server import cache as cache_module
 from ragtune.server import runner
-from ragtune.server.cache import CACHE_DIR_NAME, FindingsCache
+from ragtune.server.cache import CACHE_DIR_NAME, IGNORE_FILE_TEXT, FindingsCache
 from ragtune.server.runner import EngineOptions, RecordingWorkspace, build_engine, scan
 
 
@@ -455,3 +456,23 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_the_cache(ragtune, pro
     monkeypatch.setenv("RAGTUNE_NO_REPLAY", "1")
     again = ragtune("check", "--jobs", "2", "--output-format", "json", ".", cwd=project)
     assert again.out == first.out
+
+
+def test_an_empty_gitignore_in_the_cache_folder_is_repaired(project, ragtune):
+    (project / "a.py").write_text(UNUSED)
+    cache = project / CACHE_DIR_NAME
+    cache.mkdir()
+    (cache / ".gitignore").write_bytes(b"")  # what a write on a full disk used to leave
+    ragtune("check", ".", cwd=project)
+    assert (cache / ".gitignore").read_bytes() == IGNORE_FILE_TEXT
+
+
+def test_a_cache_gitignore_that_cannot_be_written_leaves_no_empty_file(project, ragtune, monkeypatch):
+    def full_disk(path, data, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache_module, "write_atomically", full_disk)
+    (project / "a.py").write_text(UNUSED)
+    run = ragtune("check", ".", cwd=project)
+    assert run.code == 1 and "RT001" in run.out
+    assert not (project / CACHE_DIR_NAME / ".gitignore").exists()
