@@ -137,3 +137,27 @@ def test_an_interrupt_is_not_swallowed(tmp_path, monkeypatch):
     (tmp_path / "prompts" / "big.md").write_text(BIG_PROMPT)
     with pytest.raises(KeyboardInterrupt):
         engine.analyze_file(str(tmp_path / "prompts" / "big.md"))
+
+
+def _deep(depth: int, open_: str, close: str, leaf: str) -> str:
+    return open_ * depth + leaf + close * depth
+
+
+@pytest.mark.parametrize(
+    "name, source",
+    [
+        ("deep.py", "from openai import OpenAI\nc = OpenAI()\nDEEP = " + _deep(400, '("a" + ', ")", '"a"')
+         + f"\nSYSTEM = {BIG_PROMPT!r}\n"
+         + 'c.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": SYSTEM}])\n'),
+        ("deep.js", "import OpenAI from 'openai';\nconst c = new OpenAI();\nconst x = 1;\nconst deep = " + _deep(1000, "(", ")", "x")
+         + f";\nconst SYSTEM = {json.dumps(BIG_PROMPT)};\n"
+         + 'c.chat.completions.create({model: "gpt-4o", messages: [{role: "system", content: SYSTEM}]});\n'),
+    ],
+)
+def test_deeply_nested_expressions_do_not_lose_the_file(tmp_path, name, source):
+    # 400 nested parentheses in Python (1,000 in JavaScript) exhausted the stack while
+    # lowering: the whole file was RT002
+    (tmp_path / name).write_text(source)
+    findings = check(tmp_path, name)
+    assert [f["code"] for f in findings if f["code"] == "RT002"] == []
+    assert "FT201" in {f["code"] for f in findings}

@@ -170,12 +170,28 @@ def plus_operands(node, binary_type: str, text_of_node) -> list | None:
     return operands
 
 
+# Lowering recurses along the code's own nesting; deeper than this, a subtree is kept
+# as opaque text instead (no prompt is written 120 parentheses deep, and 400 of them
+# used to exhaust Python's stack and lose the whole file).
+MAX_NESTING = 120
+
+
 class Lowering:
-    """What the Python and JavaScript lowerings share: the file's line index and the
-    text of a node."""
+    """What the Python and JavaScript lowerings share: the file's line index, the text
+    of a node, and the bound on how deep ``lower`` goes."""
 
     def __init__(self, index: LineIndex):
         self.index = index
+        self._depth = 0
+
+    def lower(self, node) -> Expr:
+        if self._depth >= MAX_NESTING:
+            return Opaque(self.text(node), self.index.lazy_range(node))
+        self._depth += 1
+        try:
+            return self._lower(node)  # the language's own lowering
+        finally:
+            self._depth -= 1
 
     def text(self, node) -> str:
         return node.text.decode("utf-8", "replace")

@@ -22,7 +22,7 @@ def _named(node):
 
 
 class JsLowering(Lowering):
-    def lower(self, node) -> Expr:
+    def _lower(self, node) -> Expr:
         kind = node.type
         rng = self.index.lazy_range(node)
         if kind in _TRANSPARENT:

@@ -17,7 +17,7 @@ _CONSTS = {"true": True, "false": False, "none": None}
 
 
 class PythonLowering(Lowering):
-    def lower(self, node) -> Expr:
+    def _lower(self, node) -> Expr:
         kind = node.type
         rng = self.index.lazy_range(node)
         if kind in _TRANSPARENT:
