@@ -55,6 +55,43 @@ class DatasetAnalysis:
         label = self.facts.encoding if self.exact_tokens else f"{self.facts.encoding}, approximate"
         return f"{self.facts.tokens:,} tokens ({label})"
 
+    def stores_knowledge(self, share_threshold: float) -> bool:
+        """RAG101's verdict: a judged share of examples storing facts at the threshold."""
+        return self.facts.classified > 0 and self.facts.knowledge_share >= share_threshold
+
+    def profile_phrase(self, share_threshold: float) -> str:
+        """What the dataset holds, as RAG101 and DS300 state it."""
+        f = self.facts
+        dups = f.duplicates.exact + f.duplicates.near
+        return (
+            f"{f.examples:,} examples, {self.tokens_phrase()}, {self.cost_phrase()}; "
+            f"{f.knowledge:,} of {f.classified:,} judged examples store facts ({f.knowledge_share:.0%}, threshold {share_threshold:.0%}); "
+            f"{dups:,} duplicate{'s' if dups != 1 else ''}; {f.malformed_count:,} malformed line{'s' if f.malformed_count != 1 else ''}"
+        )
+
+    def copies_phrases(self) -> list[str]:
+        return [f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}" for doc, n in self.facts.doc_copies.items()]
+
+    def figures(self, share_threshold: float) -> dict[str, float | int | str]:
+        f = self.facts
+        out: dict[str, float | int | str] = {
+            "examples": f.examples,
+            "tokens": f.tokens,
+            "encoding": f.encoding,
+            "knowledge_examples": f.knowledge,
+            "classified_examples": f.classified,
+            "knowledge_share": round(f.knowledge_share, 4),
+            "threshold_share": share_threshold,
+            "duplicates": f.duplicates.exact + f.duplicates.near,
+            "malformed": f.malformed_count,
+            "model": self.model,
+            "prices_as_of": self.prices_as_of,
+        }
+        cost = self.cost_per_epoch()
+        if cost is not None:
+            out["cost_per_epoch"] = round(cost, 4)
+        return out
+
 
 def _docs_index(ctx) -> tuple[DocsIndex | None, int]:
     root = str(ctx.workspace.root)

@@ -37,6 +37,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("RAG103", "citations-without-retrieval", "rag.citations_without_retrieval", Remedy.RAG, Severity.WARNING, "prompt"),
     RuleSpec("RAG104", "knowledge-dump-in-prompt", "rag.knowledge_dump_in_prompt", Remedy.RAG, Severity.WARNING, "prompt"),
     RuleSpec("RAG101", "facts-in-fine-tuning-data", "rag.facts_in_fine_tuning_data", Remedy.RAG, Severity.WARNING, "dataset"),
+    RuleSpec("DS300", "dataset-profile", "ds.dataset_profile", Remedy.NONE, Severity.HINT, "dataset"),
     RuleSpec("DS301", "dataset-too-small", "ds.dataset_too_small", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
     RuleSpec("DS302", "duplicate-examples", "ds.duplicate_examples", Remedy.DATA_HYGIENE, Severity.WARNING, "dataset"),
     RuleSpec("DS303", "malformed-example", "ds.malformed_example", Remedy.DATA_HYGIENE, Severity.ERROR, "dataset"),

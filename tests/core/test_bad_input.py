@@ -74,7 +74,7 @@ def test_crlf_prompt_positions(tmp_path):
 
 
 def test_hints_are_shown_but_do_not_fail_the_run(tmp_path):
-    """A behaviour dataset gets a RAG101 summary hint; a hint alone exits 0."""
+    """A behaviour dataset gets a DS300 profile hint (and no RAG101); a hint alone exits 0."""
     import json as _json
 
     lines = [
@@ -83,9 +83,10 @@ def test_hints_are_shown_but_do_not_fail_the_run(tmp_path):
     ]
     (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "valid.jsonl").write_text("\n".join(lines[:20]) + "\n")
-    out = subprocess.run([RAGTUNE, "check", "--output-format", "json", "--select", "RAG101,DS301", "train.jsonl"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    out = subprocess.run([RAGTUNE, "check", "--output-format", "json", "--select", "RAG101,DS300,DS301", "train.jsonl"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     findings = _json.loads(out.stdout)
     assert findings and all(f["severity"] == "hint" for f in findings), findings
+    assert "DS300" in {f["code"] for f in findings} and "RAG101" not in {f["code"] for f in findings}
     assert out.returncode == 0, out.stderr
 
 

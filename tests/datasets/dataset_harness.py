@@ -36,9 +36,18 @@ def workspace_root(path: Path) -> Path:
 
 
 def run(path: Path, overrides: dict | None = None):
+    return run_judged(path, overrides)[0]
+
+
+def run_judged(path: Path, overrides: dict | None = None):
+    """Findings, and the 1-based lines the classifier judged as storing facts (of every
+    dataset: RAG101 reports examples only for datasets that store knowledge)."""
     clear_config_cache()
     engine = Engine(Workspace(workspace_root(path)), overrides=overrides)
-    return engine.analyze_file(str(path), kind="dataset")
+    findings, ctx = engine.analyze_with_context(str(path), kind="dataset")
+    analysis = ctx.facts.get("dataset") if ctx is not None else None
+    judged = analysis.facts.knowledge_lines if analysis is not None else None
+    return findings, {str(line + 1) for line in judged or ()}
 
 
 def expectations(stem_path: Path) -> dict:
@@ -54,8 +63,3 @@ def checked_codes(findings) -> dict[str, set[str]]:
             continue
         out.setdefault(str(line), set()).add(f.code)
     return out
-
-
-def knowledge_lines(findings) -> set[str]:
-    """Lines RAG101 judged as storing facts (per-example findings)."""
-    return {str(f.range.start.line + 1) for f in findings if f.code == "RAG101" and "This example" in f.message}

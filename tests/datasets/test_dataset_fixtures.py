@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataset_harness import checked_codes, dataset_file, expectations, fixture_datasets, knowledge_lines, run
+from dataset_harness import checked_codes, dataset_file, expectations, fixture_datasets, run, run_judged
 
 
 @pytest.mark.parametrize("stem", fixture_datasets(), ids=lambda p: p.name)
@@ -19,7 +19,7 @@ def test_findings_match_sidecar(stem):
 @pytest.mark.parametrize("stem", fixture_datasets(), ids=lambda p: p.name)
 def test_knowledge_judgment_per_example(stem):
     exp = expectations(stem)
-    flagged = knowledge_lines(run(dataset_file(stem)))
+    flagged = run_judged(dataset_file(stem))[1]
     knowledge = {line for line, label in exp["labels"].items() if label == "knowledge"}
     behaviour = {line for line, label in exp["labels"].items() if label == "behaviour"}
     # a floor, not the measured figure (tests/datasets/measure.py prints that)
@@ -39,8 +39,10 @@ def test_product_qa_is_knowledge_with_doc_overlap_and_job_link():
     assert verdict.fix is not None and verdict.fix.applicability.value == "unsafe"
 
 
-def test_behaviour_dataset_verdict_is_a_hint():
+def test_a_behaviour_dataset_gets_no_rag101_and_its_profile_is_a_ds300_hint():
     stem = next(s for s in fixture_datasets() if s.parent.name == "behaviour" and s.name == "train")
-    verdict = next(f for f in run(dataset_file(stem)) if f.code == "RAG101" and f.range.start.line == 0)
-    assert verdict.severity.value == "hint" and "teaches behaviour" in verdict.message
-    assert verdict.figures["knowledge_examples"] == 0
+    findings = run(dataset_file(stem))
+    assert not [f for f in findings if f.code == "RAG101"]
+    profile = next(f for f in findings if f.code == "DS300")
+    assert profile.severity.value == "hint" and "teaches behaviour" in profile.message
+    assert profile.range.start.line == 0 and profile.figures["knowledge_examples"] == 0

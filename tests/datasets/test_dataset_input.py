@@ -62,8 +62,8 @@ def test_bad_input_is_reported_on_its_line_and_the_rest_analysed(tmp_path):
     assert set(ds303) == {4, 5, 6, 8}
     assert "NUL" in ds303[4] and "UTF-8" in ds303[5] and "Alpaca" in ds303[6] and "cut off" in ds303[8]
     assert "DS303" not in by_line.get(7, set())  # the 20 MB line is read, not refused
-    summary = next(f for f in findings if f.code == "RAG101" and f.range.start.line == 0)
-    assert summary.figures["examples"] == 5 and summary.figures["malformed"] == 4
+    profile = next(f for f in findings if f.code == "DS300")
+    assert profile.figures["examples"] == 5 and profile.figures["malformed"] == 4
 
 
 def test_over_context_uses_the_target_models_window(tmp_path):
@@ -164,7 +164,7 @@ def test_json_array_and_sharegpt_and_completion_formats(tmp_path):
     assert "DS302" in a[7]  # the second element starts on line 7 of the indented array
     s = [f for f in check(tmp_path, "s.jsonl") if f.code == "DS303"]
     assert "empty answer" in s[0].message
-    c = next(f for f in check(tmp_path, "c.jsonl") if f.code == "RAG101")
+    c = next(f for f in check(tmp_path, "c.jsonl") if f.code == "DS300")
     assert c.figures["examples"] == 1
 
 

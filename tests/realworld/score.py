@@ -224,14 +224,19 @@ def as_json(results: list[CaseResult], table: dict[str, dict[str, Tally]]) -> di
     }
 
 
-def compare(current: dict, recorded: dict) -> list[str]:
-    """Every case whose outcome differs between two runs' JSON."""
+def compare(current: dict, recorded: dict, list_held_back: bool = False) -> list[str]:
+    """Every case whose outcome differs between two runs' JSON; the held-back half's
+    differences are only counted unless ``list_held_back``."""
     before = {c["id"]: c for c in recorded["cases"]}
     changes = []
+    held_back = 0
     for c in current["cases"]:
         old = before.get(c["id"])
         if old is None:
             changes.append(f"{c['id']}: not in the recorded scores")
+            continue
+        if c["half"] == "held-back" and not list_held_back:
+            held_back += old["outcomes"] != c["outcomes"] or c["error"] != old["error"]
             continue
         for code in sorted(set(c["outcomes"]) | set(old["outcomes"])):
             now, then = c["outcomes"].get(code), old["outcomes"].get(code)
@@ -241,6 +246,8 @@ def compare(current: dict, recorded: dict) -> list[str]:
                 changes.append(f"{c['id']} {code}: recorded {brief(then)}, now {brief(now)}")
         if c["error"] != old["error"]:
             changes.append(f"{c['id']}: error recorded {old['error']!r}, now {c['error']!r}")
+    if held_back:
+        changes.append(f"{held_back} held-back case{'s' if held_back != 1 else ''} (not listed; --list-held-back lists them)")
     return changes
 
 
@@ -315,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as err:
             print(f"error: cannot read {args.compare}: {err}", file=sys.stderr)
             return 2
-        changes = compare(data, recorded)
+        changes = compare(data, recorded, args.list_held_back)
         if changes:
             print(f"\n{len(changes)} outcomes differ from {args.compare}:\n  " + "\n  ".join(changes), file=sys.stderr)
             failed = True

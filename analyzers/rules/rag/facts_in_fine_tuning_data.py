@@ -9,10 +9,12 @@ even for trivia questions.  An answer copied from a document in the repository
 (markdown, text or HTML under a docs-like folder) is knowledge, and the document is
 named.
 
-On line 1 it reports the dataset verdict with a summary: examples, tokens, training
-cost per epoch (dated prices), knowledge share against `knowledge-examples-share`
-(default 30 %), duplicates and malformed lines.  The strongest knowledge examples are
-also reported on their own lines.
+It fires only for a dataset that stores knowledge: a share of its judged examples at
+or over `knowledge-examples-share` (default 30 %).  On line 1 it reports that verdict
+with a summary: examples, tokens, training cost per epoch (dated prices), the
+knowledge share, duplicates and malformed lines; the strongest knowledge examples are
+also reported on their own lines.  A dataset that teaches behaviour gets no RAG101:
+its profile is DS300, a hint.
 
 ## Why is this bad?
 Seed 003, "The Trap of Fine-Tuning for Knowledge": a model fine-tuned on a knowledge
@@ -61,7 +63,7 @@ from ...datasets import DatasetAnalysis, dataset_of, linked_evidence
 from ...datasets.jsonarray import iter_json_array
 from ...datasets.lines import iter_lines, iter_text_lines, parse_line
 from ...datasets.formats import read_record
-from ...models import Applicability, Evidence, Finding, Fix, Location, NewFile, Range, Remedy, Severity
+from ...models import Applicability, Evidence, Finding, Fix, Location, NewFile, Range
 from ..base import FileContext
 
 _TOP_EVIDENCE = 5
@@ -71,33 +73,18 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     analysis = dataset_of(ctx)
     if analysis is None or not analysis.facts.is_dataset:
         return
+    threshold = ctx.settings.thresholds.knowledge_examples_share
+    if not analysis.stores_knowledge(threshold):
+        return  # a dataset that teaches behaviour: DS300 gives its profile
     facts = analysis.facts
-    t = ctx.settings.thresholds
-    share = facts.knowledge_share
-    over = facts.classified > 0 and share >= t.knowledge_examples_share
     root = ctx.workspace.root
-    copies = [f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}" for doc, n in facts.doc_copies.items()]
-    dups = facts.duplicates.exact + facts.duplicates.near
-    summary = (
-        f"{facts.examples:,} examples, {analysis.tokens_phrase()}, {analysis.cost_phrase()}; "
-        f"{facts.knowledge:,} of {facts.classified:,} judged examples store facts ({share:.0%}, threshold {t.knowledge_examples_share:.0%}); "
-        f"{dups:,} duplicate{'s' if dups != 1 else ''}; {facts.malformed_count:,} malformed line{'s' if facts.malformed_count != 1 else ''}"
+    copies = analysis.copies_phrases()
+    verdict = (
+        f"This dataset stores knowledge: {analysis.profile_phrase(threshold)}. "
+        + (f"{'; '.join(copies[:3])}. " if copies else "")
+        + "Facts learned in weights cannot be cited, go stale and are still hallucinated (seed 003): "
+        "move them to retrieval and fine-tune only the behaviour."
     )
-    if over:
-        verdict = (
-            f"This dataset stores knowledge: {summary}. "
-            + (f"{'; '.join(copies[:3])}. " if copies else "")
-            + "Facts learned in weights cannot be cited, go stale and are still hallucinated (seed 003): "
-            "move them to retrieval and fine-tune only the behaviour."
-        )
-        severity, remedy = None, None
-    else:
-        verdict = (
-            f"This dataset teaches behaviour: {summary}"
-            + (f"; {'; '.join(copies[:3])}" if copies else "")
-            + "."
-        )
-        severity, remedy = Severity.HINT, Remedy.FINE_TUNE
     evidence: list[Evidence] = []
     for ex in facts.top_knowledge[:_TOP_EVIDENCE]:
         evidence.append(
@@ -109,31 +96,13 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for doc, n in list(facts.doc_copies.items())[:3]:
         evidence.append(Evidence(message=f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}", location=Location(path=str(Path(root) / doc), range=Range.of(0, 0, 0, 0))))
     evidence.extend(linked_evidence(analysis, root))
-    figures = {
-        "examples": facts.examples,
-        "tokens": facts.tokens,
-        "encoding": facts.encoding,
-        "knowledge_examples": facts.knowledge,
-        "classified_examples": facts.classified,
-        "knowledge_share": round(share, 4),
-        "threshold_share": t.knowledge_examples_share,
-        "duplicates": dups,
-        "malformed": facts.malformed_count,
-        "model": analysis.model,
-        "prices_as_of": analysis.prices_as_of,
-    }
-    cost = analysis.cost_per_epoch()
-    if cost is not None:
-        figures["cost_per_epoch"] = round(cost, 4)
     yield ctx.finding(
         "RAG101",
         verdict,
         Range.of(0, 0, 0, 0),
         evidence=evidence,
         fix=_split_fix(ctx, analysis) if facts.knowledge else None,
-        figures=figures,
-        severity=severity,
-        remedy=remedy,
+        figures=analysis.figures(threshold),
     )
     for ex in sorted(facts.top_knowledge, key=lambda e: e.line):
         where = f" (copied from {ex.copied_from})" if ex.copied_from else ""
@@ -143,7 +112,6 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             Range.of(ex.line, 0, ex.line, 0),
             evidence=[Evidence(message=f"answer: {ex.evidence!r}")] if ex.evidence else [],
             figures={"knowledge": round(ex.score, 3)},
-            severity=None if over else Severity.HINT,
         )
 
 
