@@ -59,10 +59,14 @@ class DatasetAnalysis:
         """RAG101's verdict: a judged share of examples storing facts at the threshold."""
         return self.facts.classified > 0 and self.facts.knowledge_share >= share_threshold
 
+    @property
+    def duplicate_count(self) -> int:
+        return self.facts.duplicates.exact + self.facts.duplicates.near
+
     def profile_phrase(self, share_threshold: float) -> str:
         """What the dataset holds, as RAG101 and DS300 state it."""
         f = self.facts
-        dups = f.duplicates.exact + f.duplicates.near
+        dups = self.duplicate_count
         return (
             f"{f.examples:,} examples, {self.tokens_phrase()}, {self.cost_phrase()}; "
             f"{f.knowledge:,} of {f.classified:,} judged examples store facts ({f.knowledge_share:.0%}, threshold {share_threshold:.0%}); "
@@ -70,6 +74,7 @@ class DatasetAnalysis:
         )
 
     def copies_phrases(self) -> list[str]:
+        """'4 answers are copied from docs/pricing.md', per document, in the facts' order."""
         return [f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}" for doc, n in self.facts.doc_copies.items()]
 
     def figures(self, share_threshold: float) -> dict[str, float | int | str]:
@@ -82,7 +87,7 @@ class DatasetAnalysis:
             "classified_examples": f.classified,
             "knowledge_share": round(f.knowledge_share, 4),
             "threshold_share": share_threshold,
-            "duplicates": f.duplicates.exact + f.duplicates.near,
+            "duplicates": self.duplicate_count,
             "malformed": f.malformed_count,
             "model": self.model,
             "prices_as_of": self.prices_as_of,

@@ -39,7 +39,6 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 PARTITION_BYTES = 4 * 1024 * 1024
 # The split fix carries whole files; past this size it is not offered.
 FIX_MAX_BYTES = 16 * 1024 * 1024
-_LONG_TEXT = PIECE_CHARS
 # Near-duplicate shingles use at most this many tokens of an example.
 _SHINGLE_TOKENS = 20000
 # System prompts repeat across the examples of a dataset, often word for word, and take
@@ -144,15 +143,15 @@ def _exact_hash(turns) -> int:
 def _token_ids(encode, text: str) -> tuple[int, list[int]]:
     """Token count of ``text`` and its first ids (for duplicate shingles).
 
-    Texts over ``_LONG_TEXT`` characters are counted in pieces (``tokens.pieces``), so a
+    Texts over ``PIECE_CHARS`` characters are counted in pieces (``tokens.pieces``), so a
     20 MB answer never becomes a list of millions of ints at once.
     """
-    if len(text) <= _LONG_TEXT:
+    if len(text) <= PIECE_CHARS:
         ids = encode(text)
         return len(ids), ids
     total = 0
     first: list[int] = []
-    for piece in pieces(text, _LONG_TEXT):
+    for piece in pieces(text):
         ids = encode(piece)
         total += len(ids)
         if not first:
@@ -220,7 +219,7 @@ def scan_parsed(items: Iterable[tuple[int, ParsedLine]], opts: ScanOptions, spil
                         system_counts[text] = count
                 n = count + TOKENS_PER_TURN
             else:
-                if len(text) <= _LONG_TEXT:
+                if len(text) <= PIECE_CHARS:
                     ids = encode(text)
                     n = len(ids) + TOKENS_PER_TURN
                 else:

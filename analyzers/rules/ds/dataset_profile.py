@@ -7,8 +7,9 @@ a problem: nothing is wrong with such a dataset on this count, and a hint never 
 a run.
 
 ## Why is this bad?
-It is not.  Seed 003 draws the line this profile reports on: fine-tuning is for
-behaviour ("formats, decision rules, vocabularies"), retrieval for facts.  A dataset
+It is not.  The article "RAG vs fine-tuning is a category error" draws the line this
+profile reports on: fine-tuning is for behaviour ("formats, decision rules,
+vocabularies"), retrieval for facts.  A dataset
 under the knowledge threshold is on the right side of it; the profile says so, and
 what a training run on it costs, so the RAG101 code is kept for datasets that store
 knowledge.
@@ -28,8 +29,8 @@ Nothing to change.  `ignore = ["DS300"]` turns the hint off.
 No fix.
 
 ## Source
-Seed `003_68cbcc4763a1f380.txt` (fine-tune for behaviour, retrieve for knowledge; the
-trap of fine-tuning for knowledge).
+"RAG vs fine-tuning is a category error" (fine-tune for behaviour, retrieve for
+knowledge; the trap of fine-tuning for knowledge).
 """
 
 from __future__ import annotations

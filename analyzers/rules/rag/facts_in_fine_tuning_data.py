@@ -93,8 +93,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 location=Location(path=ctx.path, range=Range.of(ex.line, 0, ex.line, 0)),
             )
         )
-    for doc, n in list(facts.doc_copies.items())[:3]:
-        evidence.append(Evidence(message=f"{n:,} answer{'s are' if n != 1 else ' is'} copied from {doc}", location=Location(path=str(Path(root) / doc), range=Range.of(0, 0, 0, 0))))
+    for doc, phrase in list(zip(facts.doc_copies, copies))[:3]:
+        evidence.append(Evidence(message=phrase, location=Location(path=str(Path(root) / doc), range=Range.of(0, 0, 0, 0))))
     evidence.extend(linked_evidence(analysis, root))
     yield ctx.finding(
         "RAG101",
